@@ -3,10 +3,10 @@
 
 The real-engine tests cannot pull from a registry, so `scripts/engines.sh`
 imports this tar into each engine as `dockerengine-test:busybox`. The tar
-follows the layout of the official busybox image: the static binary at
-/bin/busybox, every applet as a hard link beside it in /bin (so /bin/sh,
-/bin/cat, /bin/sleep, /bin/echo and /bin/top all exist), plus the few
-directories and files that `docker run` and `docker exec` expect.
+contains the static binary at /bin/busybox and every applet as a hard link
+beside it in /bin, so /bin/sh, /bin/cat, /bin/sleep, /bin/echo and /bin/top
+all exist. It also contains the empty top-level directories and the
+/etc/passwd and /etc/group entries for root and nobody.
 
 The output is deterministic: entries are sorted, owned by root, and carry
 the mtime from SOURCE_DATE_EPOCH (0 when unset), so the same busybox binary
@@ -45,7 +45,7 @@ FILES = {
     "etc/group": "root:x:0:\nnogroup:x:65534:\n",
 }
 
-# Applets that make no sense as a command inside a container image.
+# `busybox` is the binary itself and `linuxrc` is an init entry point.
 SKIPPED_APPLETS = {"busybox", "linuxrc"}
 
 

@@ -1,0 +1,274 @@
+"""Exceptions raised by the Docker Engine client.
+
+Every exception derives from `DockerEngineError`, so one ``except`` clause
+catches them all. The daemon's HTTP errors are `APIError` subclasses picked
+by status code from `STATUS_ERRORS`; statuses without their own class raise
+`APIError` itself. A 304 (container already started or stopped) is a success
+and raises nothing.
+
+Messages never contain request headers, so registry credentials sent in
+``X-Registry-Auth`` cannot leak through a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._transport import Response
+
+__all__ = [
+    "APIError",
+    "BadRequestError",
+    "ConflictError",
+    "DockerConnectionError",
+    "DockerEngineError",
+    "DockerTimeoutError",
+    "ForbiddenError",
+    "MissingVersionPackageError",
+    "NotFoundError",
+    "STATUS_ERRORS",
+    "ServerError",
+    "ServiceUnavailableError",
+    "UnauthorizedError",
+    "VersionError",
+    "error_for_response",
+]
+
+
+class DockerEngineError(Exception):
+    """Base class of every exception raised by this package."""
+
+
+class APIError(DockerEngineError):
+    """The daemon answered with an HTTP error status (400 or above).
+
+    ``message`` is the daemon's own explanation, taken from the JSON body's
+    ``message`` field or from a text/plain body. ``response`` is the complete
+    `Response`, for callers that need the raw headers or bytes.
+    """
+
+    status: int
+    message: str
+    method: str
+    path: str
+    response: Response | None
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        method: str,
+        path: str,
+        response: Response | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.method = method
+        self.path = path
+        self.response = response
+        super().__init__(_describe(status, message, method, path))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle without the response, which holds no socket but can be large.
+        return (type(self), (self.status, self.message, self.method, self.path))
+
+
+class BadRequestError(APIError):
+    """400: the daemon rejected the request's parameters or body."""
+
+
+class UnauthorizedError(APIError):
+    """401: the registry or daemon requires credentials."""
+
+
+class ForbiddenError(APIError):
+    """403: the operation is not allowed, for example by an authorization plugin."""
+
+
+class NotFoundError(APIError):
+    """404: the container, image, network or other object does not exist."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the object's state or name."""
+
+
+class ServerError(APIError):
+    """500: the daemon failed while handling the request."""
+
+
+class ServiceUnavailableError(APIError):
+    """503: the daemon cannot serve the request, for example outside swarm mode."""
+
+
+STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    500: ServerError,
+    503: ServiceUnavailableError,
+}
+
+_REASONS = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    500: "internal server error",
+    501: "not implemented",
+    503: "service unavailable",
+}
+
+# The daemon words most 404 messages as "No such container: web" or
+# "No such image: nginx:latest"; the object kind and name come from there.
+_NO_SUCH = re.compile(r"^no such (\w+): (.+)$", re.IGNORECASE)
+
+
+def _describe(status: int, message: str, method: str, path: str) -> str:
+    summary = _REASONS.get(status, "request failed")
+    if status == 404:
+        match = _NO_SUCH.match(message.strip())
+        if match is not None:
+            summary = f"{match.group(1).lower()} '{match.group(2)}' not found"
+    text = f"{summary} ({status}) on {method} {path}"
+    if message:
+        text += f": {message}"
+    return text
+
+
+def parse_error_message(content: bytes, content_type: str | None) -> str:
+    """Extract the daemon's error message from a response body.
+
+    The daemon sends ``{"message": "..."}`` as JSON, but some handlers and
+    proxies answer with text/plain. A JSON body without a string ``message``
+    field is returned as text.
+    """
+    text = content.decode("utf-8", errors="replace").strip()
+    if not text:
+        return ""
+    if content_type is None or "json" in content_type or text.startswith("{"):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(decoded, dict):
+            message = decoded.get("message")
+            if isinstance(message, str):
+                return message.strip()
+    return text
+
+
+def error_for_response(response: Response) -> APIError:
+    """Build the `APIError` subclass matching the response's status."""
+    message = parse_error_message(
+        response.content, response.headers.get("content-type")
+    )
+    cls = STATUS_ERRORS.get(response.status, APIError)
+    return cls(response.status, message, response.method, response.path, response)
+
+
+class DockerConnectionError(DockerEngineError):
+    """Connecting to the daemon failed, or the connection broke mid-request.
+
+    ``address`` is the daemon URL, for example ``unix:///var/run/docker.sock``.
+    The message names the likely fix for the underlying ``OSError``.
+    """
+
+    address: str
+
+    def __init__(self, address: str, message: str) -> None:
+        self.address = address
+        super().__init__(message)
+
+    @classmethod
+    def from_os_error(cls, address: str, error: OSError) -> DockerConnectionError:
+        """Describe a failed connect, naming the fix for the error's kind."""
+        prefix = f"cannot connect to the Docker daemon at {address}"
+        if isinstance(error, FileNotFoundError):
+            hint = (
+                "the socket file does not exist. Start the daemon, or set "
+                "DOCKER_HOST to the address it listens on"
+            )
+        elif isinstance(error, ConnectionRefusedError):
+            hint = (
+                "the connection was refused. Check that the daemon is running "
+                "and that DOCKER_HOST names the address it listens on"
+            )
+        elif isinstance(error, PermissionError):
+            hint = (
+                "permission denied on the socket. Run as a user allowed to use "
+                "it (on most systems, a member of the 'docker' group)"
+            )
+        elif isinstance(error, ssl.SSLError):
+            hint = (
+                f"the TLS handshake failed ({error}). Check DOCKER_CERT_PATH "
+                "and DOCKER_TLS_VERIFY"
+            )
+        else:
+            hint = f"{type(error).__name__}: {error}"
+        return cls(address, f"{prefix}: {hint}")
+
+
+class DockerTimeoutError(DockerEngineError):
+    """The daemon did not accept the connection or answer in time.
+
+    ``phase`` is ``"connect"`` or ``"read"``; ``timeout`` is in seconds.
+    """
+
+    phase: str
+    timeout: float | None
+    address: str
+
+    def __init__(
+        self,
+        phase: str,
+        timeout: float | None,
+        address: str,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.phase = phase
+        self.timeout = timeout
+        self.address = address
+        if phase == "connect":
+            text = f"connecting to the Docker daemon at {address} timed out"
+        else:
+            text = f"reading the response of {method} {path} from {address} timed out"
+        text += f" after {timeout} s"
+        super().__init__(text)
+
+
+class VersionError(DockerEngineError):
+    """No API version is usable by both the daemon and the installed packages."""
+
+
+class MissingVersionPackageError(VersionError):
+    """The requested API version has no installed version package.
+
+    ``distribution`` is the name to install, for example
+    ``docker-engine-v1-47``.
+    """
+
+    version: str
+    distribution: str
+
+    def __init__(self, version: str, installed: list[str] | None = None) -> None:
+        self.version = version
+        self.distribution = "docker-engine-v" + version.replace(".", "-")
+        text = (
+            f"API version {version} is not installed: "
+            f"run 'pip install {self.distribution}'"
+        )
+        if installed:
+            text += f" (installed versions: {', '.join(installed)})"
+        else:
+            text += " (no version package is installed)"
+        super().__init__(text)

@@ -1,0 +1,731 @@
+"""HTTP/1.1 transport to the daemon, built on the sans-I/O ``h11`` library.
+
+`Transport` owns the connections: unix socket, TCP or TLS, chosen by a
+`HostConfig`. Idle keep-alive connections wait in a pool guarded by a lock,
+so one transport can serve many threads. A connection goes back to the pool
+only after a complete request/response cycle that both sides agree to keep
+open; errors, timeouts, ``Connection: close`` and partly read streams close
+it instead.
+
+Timeouts, in seconds:
+
+* ``connect_timeout`` bounds opening the socket and the TLS handshake.
+* ``timeout`` bounds each wait for data of a `Transport.request` response.
+  A per-call ``timeout`` overrides it; ``None`` means "use the default" and
+  ``math.inf`` means "wait forever".
+* ``stream_timeout`` does the same for `Transport.stream`, and defaults to
+  waiting forever because streams such as ``events`` or ``logs`` with
+  ``follow`` may stay silent for hours.
+
+Request bodies are ``bytes`` (sent with ``Content-Length``), or a binary
+file object or an iterable of ``bytes`` (sent with
+``Transfer-Encoding: chunked`` as they are read).
+
+The per-request path is kept short because clients often make many small
+calls: headers are pre-encoded once, timeouts are set on the socket only
+when they change, and nothing is formatted for the log unless debug
+logging is on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import IO, Any, TypeAlias
+
+import h11
+
+from ._config import HostConfig, TLSConfig, parse_host
+from ._errors import DockerConnectionError, DockerTimeoutError
+
+__all__ = [
+    "Body",
+    "Headers",
+    "Response",
+    "StreamingResponse",
+    "Transport",
+]
+
+logger = logging.getLogger("docker_engine")
+
+Body: TypeAlias = bytes | bytearray | memoryview | IO[bytes] | Iterable[bytes] | None
+HeaderInput: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]] | None
+
+_DEBUG = logging.DEBUG
+_RECV_SIZE = 65536
+_FILE_CHUNK_SIZE = 65536
+# Bodies up to this size are sent in the same send call as the head.
+_SMALL_BODY = 65536
+_USER_AGENT = b"docker-engine-python"
+_METHODS_WITH_BODY = frozenset((b"POST", b"PUT", b"PATCH"))
+
+_NEED_DATA = h11.NEED_DATA
+_Data = h11.Data
+_EndOfMessage = h11.EndOfMessage
+_H11Response = h11.Response
+_InformationalResponse = h11.InformationalResponse
+_ConnectionClosed = h11.ConnectionClosed
+_DONE = h11.DONE
+
+
+class Headers(Mapping[str, str]):
+    """Response headers with case-insensitive lookup.
+
+    Wraps the header list parsed by h11 (names already lowercase) without
+    copying it. ``headers["Content-Type"]`` returns the first value of that
+    name; `get_all` returns every value. Iteration yields lowercase names.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[tuple[bytes, bytes]]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        key = name.lower().encode("latin-1")
+        for item_name, value in self._items:
+            if item_name == key:
+                return value.decode("latin-1")
+        raise KeyError(name)
+
+    def get_all(self, name: str) -> list[str]:
+        """Return every value of a header, in the order received."""
+        key = name.lower().encode("latin-1")
+        return [
+            value.decode("latin-1")
+            for item_name, value in self._items
+            if item_name == key
+        ]
+
+    def __iter__(self) -> Iterator[str]:
+        for item_name, _ in self._items:
+            yield item_name.decode("latin-1")
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+
+class Response:
+    """A completed response: status, headers and the whole body.
+
+    ``path`` is the request target (with the query string), ``url`` adds
+    the daemon address in front of it.
+    """
+
+    __slots__ = ("status", "reason", "headers", "content", "method", "path", "_address")
+
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        headers: Headers,
+        content: bytes,
+        method: str,
+        path: str,
+        address: str,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.method = method
+        self.path = path
+        self._address = address
+
+    @property
+    def url(self) -> str:
+        """Daemon address followed by the request target."""
+        return self._address + self.path
+
+    @property
+    def ok(self) -> bool:
+        """True for a status below 400."""
+        return self.status < 400
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8, with invalid bytes replaced."""
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """Decode the body as JSON; an empty body gives ``None``."""
+        if not self.content:
+            return None
+        return json.loads(self.content)
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status}] {self.method} {self.path}>"
+
+
+class _Connection:
+    """One socket with its h11 state machine."""
+
+    __slots__ = ("sock", "h11", "timeout")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.h11 = h11.Connection(h11.CLIENT)
+        self.timeout = sock.gettimeout()
+
+    def set_timeout(self, timeout: float | None) -> None:
+        # settimeout costs a system call, so skip it when nothing changes.
+        if timeout != self.timeout:
+            self.sock.settimeout(timeout)
+            self.timeout = timeout
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class StreamingResponse:
+    """A response whose body is read as it arrives.
+
+    Iterating yields each piece of the body as soon as one ``recv`` returns
+    it, without waiting to fill a buffer. `close` returns the connection to
+    the pool when the body was read to the end and closes it otherwise.
+    `detach` hands over the raw socket for hijacked connections (attach,
+    exec start). Use it as a context manager to close it reliably.
+    """
+
+    __slots__ = (
+        "status",
+        "reason",
+        "headers",
+        "method",
+        "path",
+        "_transport",
+        "_conn",
+        "_complete",
+    )
+
+    def __init__(
+        self,
+        transport: Transport,
+        conn: _Connection,
+        status: int,
+        reason: str,
+        headers: Headers,
+        method: str,
+        path: str,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.method = method
+        self.path = path
+        self._transport = transport
+        self._conn: _Connection | None = conn
+        self._complete = False
+
+    @property
+    def closed(self) -> bool:
+        """True once the body was read to the end, or after close or detach."""
+        return self._conn is None
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.iter_chunks()
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        """Yield body pieces as they arrive, then release the connection."""
+        conn = self._conn
+        if conn is None:
+            return
+        connection = conn.h11
+        sock = conn.sock
+        try:
+            while True:
+                event = connection.next_event()
+                if event is _NEED_DATA:
+                    connection.receive_data(sock.recv(_RECV_SIZE))
+                elif type(event) is _Data:
+                    yield bytes(event.data)
+                elif type(event) is _EndOfMessage:
+                    self._complete = True
+                    break
+                elif type(event) is _ConnectionClosed:
+                    # A body framed by the end of the connection ends here.
+                    self._complete = False
+                    break
+                else:
+                    break
+        except TimeoutError as error:
+            self._discard()
+            raise DockerTimeoutError(
+                "read", conn.timeout, self._transport.address, self.method, self.path
+            ) from error
+        except (OSError, h11.RemoteProtocolError) as error:
+            self._discard()
+            raise DockerConnectionError(
+                self._transport.address,
+                f"connection to {self._transport.address} broke while reading "
+                f"the response of {self.method} {self.path}: {error}",
+            ) from error
+        self.close()
+
+    def read(self) -> bytes:
+        """Read the rest of the body and release the connection."""
+        return b"".join(self.iter_chunks())
+
+    def detach(self) -> tuple[socket.socket, bytes]:
+        """Take over the socket, with the bytes already received after the head.
+
+        After a 101 Switching Protocols (or the 200 of an old-style attach),
+        the daemon speaks a raw stream on the socket. The caller owns the
+        socket from now on and must close it.
+        """
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("the response was already closed or detached")
+        self._conn = None
+        buffered, _ = conn.h11.trailing_data
+        return conn.sock, bytes(buffered)
+
+    def close(self) -> None:
+        """Return the connection to the pool if the body was read, else close it."""
+        conn = self._conn
+        if conn is None:
+            return
+        self._conn = None
+        if self._complete:
+            self._transport._release(conn)
+        else:
+            conn.close()
+
+    def _discard(self) -> None:
+        conn = self._conn
+        self._conn = None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> StreamingResponse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<StreamingResponse [{self.status}] {self.method} {self.path}>"
+
+
+class _StaleConnection(Exception):
+    """A pooled connection was closed by the daemon before it answered."""
+
+
+class Transport:
+    """Connection pool and HTTP/1.1 client for one daemon address.
+
+    ``host`` is a `HostConfig` or an address string such as
+    ``unix:///var/run/docker.sock`` or ``tcp://10.0.0.5:2376``. At most
+    ``max_idle_connections`` idle connections are kept.
+    """
+
+    def __init__(
+        self,
+        host: HostConfig | str | None = None,
+        *,
+        tls: TLSConfig | bool | None = None,
+        timeout: float | None = 60.0,
+        connect_timeout: float | None = None,
+        stream_timeout: float | None = None,
+        max_idle_connections: int = 10,
+        user_agent: str | None = None,
+    ) -> None:
+        if isinstance(host, HostConfig):
+            self.config = host
+        else:
+            self.config = parse_host(host, tls)
+        self.address = self.config.url
+        self.timeout = _socket_timeout(timeout)
+        self.connect_timeout = (
+            self.timeout
+            if connect_timeout is None
+            else _socket_timeout(connect_timeout)
+        )
+        self.stream_timeout = _socket_timeout(stream_timeout)
+        self.max_idle_connections = max_idle_connections
+        self._ssl_context: ssl.SSLContext | None = None
+        if self.config.tls is not None:
+            self._ssl_context = self.config.tls.ssl_context()
+        agent = _USER_AGENT if user_agent is None else user_agent.encode("latin-1")
+        self._base_headers: list[tuple[bytes, bytes]] = [
+            (b"Host", self.config.http_host.encode("idna")),
+            (b"User-Agent", agent),
+        ]
+        self._idle: list[_Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- public API -------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: HeaderInput = None,
+        body: Body = None,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send a request and read the whole response.
+
+        ``target`` is the path with its query string. Any status is
+        returned; raising for errors is the caller's job. Raises
+        `DockerConnectionError` or `DockerTimeoutError`.
+        """
+        debug = logger.isEnabledFor(_DEBUG)
+        started = time.perf_counter() if debug else 0.0
+        read_timeout = self.timeout if timeout is None else _socket_timeout(timeout)
+        conn, head = self._exchange(method, target, headers, body, read_timeout)
+        try:
+            content = self._read_body(conn)
+        except TimeoutError as error:
+            conn.close()
+            raise DockerTimeoutError(
+                "read", read_timeout, self.address, method, target
+            ) from error
+        except (OSError, h11.RemoteProtocolError) as error:
+            conn.close()
+            raise self._broken(method, target, error) from error
+        self._release(conn)
+        response = Response(
+            head.status_code,
+            head.reason.decode("latin-1"),
+            Headers(head.headers),
+            content,
+            method,
+            target,
+            self.address,
+        )
+        if debug:
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug(
+                "%s %s -> %d (%d bytes) in %.2f ms",
+                method,
+                target,
+                head.status_code,
+                len(content),
+                elapsed,
+            )
+        return response
+
+    def stream(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: HeaderInput = None,
+        body: Body = None,
+        timeout: float | None = None,
+    ) -> StreamingResponse:
+        """Send a request and return once the response head has arrived.
+
+        The caller reads the body from the returned `StreamingResponse` and
+        must close it (or use it as a context manager).
+        """
+        debug = logger.isEnabledFor(_DEBUG)
+        started = time.perf_counter() if debug else 0.0
+        read_timeout = (
+            self.stream_timeout if timeout is None else _socket_timeout(timeout)
+        )
+        conn, head = self._exchange(method, target, headers, body, read_timeout)
+        if debug:
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug(
+                "%s %s -> %d (streaming) in %.2f ms",
+                method,
+                target,
+                head.status_code,
+                elapsed,
+            )
+        return StreamingResponse(
+            self,
+            conn,
+            head.status_code,
+            head.reason.decode("latin-1"),
+            Headers(head.headers),
+            method,
+            target,
+        )
+
+    def close(self) -> None:
+        """Close every idle connection; connections in use close when released."""
+        with self._lock:
+            self._closed = True
+            idle = self._idle
+            self._idle = []
+        for conn in idle:
+            conn.close()
+        if idle and logger.isEnabledFor(_DEBUG):
+            logger.debug("closed %d idle connections to %s", len(idle), self.address)
+
+    @property
+    def idle_connections(self) -> int:
+        """Number of connections waiting in the pool."""
+        return len(self._idle)
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Transport {self.address}>"
+
+    # -- connections ------------------------------------------------------
+
+    def _connect(self) -> _Connection:
+        config = self.config
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("connecting to %s", self.address)
+        sock: socket.socket | None = None
+        try:
+            if config.scheme == "unix":
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(self.connect_timeout)
+                assert config.path is not None
+                sock.connect(config.path)
+            else:
+                assert config.host is not None and config.port is not None
+                sock = socket.create_connection(
+                    (config.host, config.port), timeout=self.connect_timeout
+                )
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if self._ssl_context is not None:
+                    sock = self._ssl_context.wrap_socket(
+                        sock, server_hostname=config.host
+                    )
+        except TimeoutError as error:
+            if sock is not None:
+                sock.close()
+            raise DockerTimeoutError(
+                "connect", self.connect_timeout, self.address
+            ) from error
+        except OSError as error:
+            if sock is not None:
+                sock.close()
+            raise DockerConnectionError.from_os_error(self.address, error) from error
+        return _Connection(sock)
+
+    def _acquire(self) -> tuple[_Connection, bool]:
+        with self._lock:
+            if self._closed:
+                raise DockerConnectionError(
+                    self.address, f"the transport to {self.address} is closed"
+                )
+            if self._idle:
+                return self._idle.pop(), True
+        return self._connect(), False
+
+    def _release(self, conn: _Connection) -> None:
+        connection = conn.h11
+        if connection.our_state is _DONE and connection.their_state is _DONE:
+            connection.start_next_cycle()
+            with self._lock:
+                if not self._closed and len(self._idle) < self.max_idle_connections:
+                    self._idle.append(conn)
+                    return
+        conn.close()
+
+    # -- one request/response exchange -----------------------------------
+
+    def _exchange(
+        self,
+        method: str,
+        target: str,
+        headers: HeaderInput,
+        body: Body,
+        read_timeout: float | None,
+    ) -> tuple[_Connection, h11.Response | h11.InformationalResponse]:
+        """Send the request and read the response head, retrying once if stale.
+
+        A pooled connection the daemon closed while idle fails before any
+        response byte arrives. The request is then sent again on a new
+        connection, but only when its body can be sent twice (none or bytes).
+        """
+        method_bytes = method.encode("ascii")
+        request_headers = self._build_headers(method_bytes, headers, body)
+        request = h11.Request(
+            method=method_bytes, target=target.encode("ascii"), headers=request_headers
+        )
+        replayable = body is None or isinstance(body, (bytes, bytearray, memoryview))
+        while True:
+            conn, reused = self._acquire()
+            conn.set_timeout(read_timeout)
+            try:
+                self._send(conn, request, body)
+                head = self._read_head(conn, reused)
+            except _StaleConnection:
+                conn.close()
+                if replayable:
+                    if logger.isEnabledFor(_DEBUG):
+                        logger.debug(
+                            "pooled connection to %s was closed; reconnecting",
+                            self.address,
+                        )
+                    continue
+                raise self._broken(method, target, None) from None
+            except TimeoutError as error:
+                conn.close()
+                raise DockerTimeoutError(
+                    "read", read_timeout, self.address, method, target
+                ) from error
+            except (OSError, h11.RemoteProtocolError) as error:
+                conn.close()
+                raise self._broken(method, target, error) from error
+            except BaseException:
+                conn.close()
+                raise
+            return conn, head
+
+    def _build_headers(
+        self, method: bytes, headers: HeaderInput, body: Body
+    ) -> list[tuple[bytes, bytes]]:
+        result = self._base_headers
+        if headers:
+            result = result.copy()
+            items = headers.items() if isinstance(headers, Mapping) else headers
+            for name, value in items:
+                result.append((name.encode("latin-1"), value.encode("latin-1")))
+        if body is None:
+            if method in _METHODS_WITH_BODY:
+                result = [*result, (b"Content-Length", b"0")]
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            result = [*result, (b"Content-Length", str(len(body)).encode("ascii"))]
+        else:
+            result = [*result, (b"Transfer-Encoding", b"chunked")]
+        return result
+
+    def _send(self, conn: _Connection, request: h11.Request, body: Body) -> None:
+        connection = conn.h11
+        sock = conn.sock
+        head = connection.send(request)
+        assert head is not None
+        if body is None:
+            connection.send(_EndOfMessage())
+            sock.sendall(head)
+            return
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            connection.send(_EndOfMessage())
+            if len(body) <= _SMALL_BODY:
+                sock.sendall(head + body)
+            else:
+                sock.sendall(head)
+                sock.sendall(body)
+            return
+        sock.sendall(head)
+        for chunk in _iter_body(body):
+            if chunk:
+                data = connection.send(_Data(data=chunk))
+                assert data is not None
+                sock.sendall(data)
+        end = connection.send(_EndOfMessage())
+        assert end is not None
+        sock.sendall(end)
+
+    def _read_head(
+        self, conn: _Connection, reused: bool
+    ) -> h11.Response | h11.InformationalResponse:
+        connection = conn.h11
+        sock = conn.sock
+        received = False
+        while True:
+            event = connection.next_event()
+            if event is _NEED_DATA:
+                data = sock.recv(_RECV_SIZE)
+                if not data and reused and not received:
+                    raise _StaleConnection()
+                received = True
+                connection.receive_data(data)
+            elif type(event) is _H11Response:
+                return event
+            elif type(event) is _InformationalResponse:
+                if event.status_code == 101:
+                    return event
+                # 100 Continue and other interim responses are skipped.
+            elif type(event) is _ConnectionClosed:
+                if reused and not received:
+                    raise _StaleConnection()
+                raise ConnectionResetError("the daemon closed the connection")
+            else:
+                raise h11.RemoteProtocolError(f"unexpected event {event!r}")
+
+    def _read_body(self, conn: _Connection) -> bytes:
+        connection = conn.h11
+        sock = conn.sock
+        chunks: list[bytes | bytearray] = []
+        while True:
+            event = connection.next_event()
+            if type(event) is _Data:
+                chunks.append(event.data)
+            elif type(event) is _EndOfMessage:
+                break
+            elif event is _NEED_DATA:
+                connection.receive_data(sock.recv(_RECV_SIZE))
+            elif type(event) is _ConnectionClosed:
+                break
+            else:
+                raise h11.RemoteProtocolError(f"unexpected event {event!r}")
+        return b"".join(chunks)
+
+    def _broken(
+        self, method: str, target: str, error: BaseException | None
+    ) -> DockerConnectionError:
+        text = f"connection to {self.address} broke during {method} {target}"
+        if error is not None:
+            text += f": {type(error).__name__}: {error}"
+        else:
+            text += ": the daemon closed it before answering"
+        return DockerConnectionError(self.address, text)
+
+
+def _socket_timeout(value: float | None) -> float | None:
+    if value is None or math.isinf(value):
+        return None
+    if value <= 0:
+        raise ValueError(
+            f"invalid timeout {value!r}: must be a positive number of seconds"
+        )
+    return float(value)
+
+
+def _iter_body(body: Body) -> Iterator[bytes]:
+    read = getattr(body, "read", None)
+    if read is not None:
+        while True:
+            chunk = read(_FILE_CHUNK_SIZE)
+            if not chunk:
+                return
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError("request body file must be opened in binary mode")
+            yield bytes(chunk)
+    assert body is not None
+    for chunk in body:
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"request body iterables must yield bytes, not {type(chunk).__name__}"
+            )
+        yield bytes(chunk)

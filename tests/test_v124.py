@@ -241,6 +241,23 @@ def test_v124_parameter_present(
 
 
 @pytest.mark.parametrize(
+    ("path", "filter_name"),
+    [
+        ("/containers/json", "health"),
+        ("/containers/json", "is-task"),
+        ("/containers/json", "removing"),
+        ("/images/json", "reference"),
+    ],
+)
+def test_v125_filter_not_described(
+    derived: dict[str, Any], path: str, filter_name: str
+) -> None:
+    parameters = derived["paths"][path]["get"]["parameters"]
+    filters = next(item for item in parameters if item["name"] == "filters")
+    assert f"`{filter_name}`" not in filters["description"]
+
+
+@pytest.mark.parametrize(
     ("path", "method", "parameter"),
     [
         ("/build", "post", "cachefrom"),

@@ -6,4 +6,60 @@ matching version package (``docker_engine.v1_NN``). The version packages
 are separate distributions, such as ``docker-engine-v1-47``.
 """
 
+# Version packages live in other distributions, so other sys.path entries
+# may hold more docker_engine/v1_NN folders; extend_path finds them.
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+from ._api import ApiClient  # noqa: E402
+from ._config import HostConfig, TLSConfig, parse_host  # noqa: E402
+from ._errors import (  # noqa: E402
+    STATUS_ERRORS,
+    APIError,
+    BadRequestError,
+    ConflictError,
+    DockerConnectionError,
+    DockerEngineError,
+    DockerTimeoutError,
+    ForbiddenError,
+    MissingVersionPackageError,
+    NotFoundError,
+    ServerError,
+    ServiceUnavailableError,
+    UnauthorizedError,
+    VersionError,
+)
+from ._models import UNSET, Model, Unset  # noqa: E402
+from ._negotiation import installed_versions  # noqa: E402
+from ._shim import Client, connect  # noqa: E402
+from ._transport import Headers, Response, StreamingResponse, Transport  # noqa: E402
+
+__all__ = [
+    "APIError",
+    "ApiClient",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "DockerConnectionError",
+    "DockerEngineError",
+    "DockerTimeoutError",
+    "ForbiddenError",
+    "Headers",
+    "HostConfig",
+    "MissingVersionPackageError",
+    "Model",
+    "NotFoundError",
+    "Response",
+    "STATUS_ERRORS",
+    "ServerError",
+    "ServiceUnavailableError",
+    "StreamingResponse",
+    "TLSConfig",
+    "Transport",
+    "UNSET",
+    "UnauthorizedError",
+    "Unset",
+    "VersionError",
+    "connect",
+    "installed_versions",
+    "parse_host",
+]

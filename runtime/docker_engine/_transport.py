@@ -38,12 +38,15 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import IO, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 import h11
 
 from ._config import HostConfig, TLSConfig, parse_host
 from ._errors import DockerConnectionError, DockerTimeoutError
+
+if TYPE_CHECKING:
+    from h11._headers import Headers as _H11Headers
 
 __all__ = [
     "Body",
@@ -73,6 +76,8 @@ _H11Response = h11.Response
 _InformationalResponse = h11.InformationalResponse
 _ConnectionClosed = h11.ConnectionClosed
 _DONE = h11.DONE
+# h11 events are immutable, so one instance serves every request.
+_END_OF_MESSAGE = h11.EndOfMessage()
 
 
 class Headers(Mapping[str, str]):
@@ -369,6 +374,13 @@ class Transport:
             (b"Host", self.config.http_host.encode("idna")),
             (b"User-Agent", agent),
         ]
+        # h11 validates header lists on every request but accepts the
+        # Headers object of an earlier request as already valid, so the
+        # common cases (no extra headers, no body) are validated only once.
+        self._plain_headers = _validated_headers(self._base_headers)
+        self._empty_body_headers = _validated_headers(
+            [*self._base_headers, (b"Content-Length", b"0")]
+        )
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -576,7 +588,12 @@ class Transport:
             conn, reused = self._acquire()
             conn.set_timeout(read_timeout)
             try:
-                self._send(conn, request, body)
+                try:
+                    self._send(conn, request, body)
+                except (BrokenPipeError, ConnectionResetError):
+                    if reused:
+                        raise _StaleConnection() from None
+                    raise
                 head = self._read_head(conn, reused)
             except _StaleConnection:
                 conn.close()
@@ -603,7 +620,11 @@ class Transport:
 
     def _build_headers(
         self, method: bytes, headers: HeaderInput, body: Body
-    ) -> list[tuple[bytes, bytes]]:
+    ) -> list[tuple[bytes, bytes]] | _H11Headers:
+        if not headers and body is None:
+            if method in _METHODS_WITH_BODY:
+                return self._empty_body_headers
+            return self._plain_headers
         result = self._base_headers
         if headers:
             result = result.copy()
@@ -625,11 +646,11 @@ class Transport:
         head = connection.send(request)
         assert head is not None
         if body is None:
-            connection.send(_EndOfMessage())
+            connection.send(_END_OF_MESSAGE)
             sock.sendall(head)
             return
         if isinstance(body, (bytes, bytearray, memoryview)):
-            connection.send(_EndOfMessage())
+            connection.send(_END_OF_MESSAGE)
             if len(body) <= _SMALL_BODY:
                 sock.sendall(head + body)
             else:
@@ -642,7 +663,7 @@ class Transport:
                 data = connection.send(_Data(data=chunk))
                 assert data is not None
                 sock.sendall(data)
-        end = connection.send(_EndOfMessage())
+        end = connection.send(_END_OF_MESSAGE)
         assert end is not None
         sock.sendall(end)
 
@@ -651,15 +672,22 @@ class Transport:
     ) -> h11.Response | h11.InformationalResponse:
         connection = conn.h11
         sock = conn.sock
-        received = False
+        # The daemon sends nothing unasked, so the receive buffer is empty
+        # after a request and the first next_event() would only return
+        # NEED_DATA. Reading first saves that call on every request.
+        try:
+            data = sock.recv(_RECV_SIZE)
+        except ConnectionResetError:
+            if reused:
+                raise _StaleConnection() from None
+            raise
+        if not data and reused:
+            raise _StaleConnection()
+        connection.receive_data(data)
         while True:
             event = connection.next_event()
             if event is _NEED_DATA:
-                data = sock.recv(_RECV_SIZE)
-                if not data and reused and not received:
-                    raise _StaleConnection()
-                received = True
-                connection.receive_data(data)
+                connection.receive_data(sock.recv(_RECV_SIZE))
             elif type(event) is _H11Response:
                 return event
             elif type(event) is _InformationalResponse:
@@ -667,8 +695,6 @@ class Transport:
                     return event
                 # 100 Continue and other interim responses are skipped.
             elif type(event) is _ConnectionClosed:
-                if reused and not received:
-                    raise _StaleConnection()
                 raise ConnectionResetError("the daemon closed the connection")
             else:
                 raise h11.RemoteProtocolError(f"unexpected event {event!r}")
@@ -700,6 +726,10 @@ class Transport:
         else:
             text += ": the daemon closed it before answering"
         return DockerConnectionError(self.address, text)
+
+
+def _validated_headers(headers: list[tuple[bytes, bytes]]) -> _H11Headers:
+    return h11.Request(method=b"GET", target=b"/", headers=headers).headers
 
 
 def _socket_timeout(value: float | None) -> float | None:

@@ -485,7 +485,10 @@ launch_engine() {
     pidfile="$(engine_pidfile "$name")"
 
     cleanup_engine "$name"
-    mkdir -p "$dir/data" "$exec_root" "$(dirname "$socket")"
+    mkdir -p "$dir/data" "$exec_root" "$(dirname "$socket")" ||
+        die "$name: cannot create $dir/data, $exec_root or the folder of $socket"
+    # An empty config file keeps /etc/docker/daemon.json, if any, out.
+    printf '{}\n' >"$dir/daemon.json"
     if [[ -f $log_file ]]; then
         mv -f "$log_file" "$log_file.1"
     fi
@@ -511,6 +514,7 @@ launch_engine() {
         exec env -i "${environment[@]}" setsid unshare --net -- \
             sh -c 'ip link set lo up && exec "$@"' sh \
             "$(engine_dockerd "$name")" \
+            --config-file "$dir/daemon.json" \
             --host "unix://$socket" \
             --data-root "$dir/data" \
             --exec-root "$exec_root" \
@@ -519,7 +523,6 @@ launch_engine() {
             --iptables=false \
             --ip6tables=false \
             --bridge=none \
-            --shutdown-timeout 5 \
             </dev/null >"$log_file" 2>&1
     ) &
     printf '%s' "$!" >"$dir/launcher.pid"
@@ -538,7 +541,9 @@ wait_for_engine() {
         # The launcher subshell becomes dockerd (setsid and unshare exec), so
         # its exit means dockerd exited.
         if [[ -n $launcher ]] && ! pid_alive "$launcher" && ! engine_pid "$name" >/dev/null; then
-            break
+            log "$name: dockerd exited during startup; last lines of $log_file:"
+            tail -n 40 "$log_file" >&2 || true
+            return 1
         fi
         sleep 0.2
     done

@@ -77,11 +77,11 @@ class Unset(enum.Enum):
 UNSET: Final = Unset.UNSET
 
 _repr = reprlib.Repr()
-_repr.maxdict = 8
+_repr.maxdict = 6
 _repr.maxlist = 6
-_repr.maxstring = 60
-_repr.maxother = 60
-_repr.maxlevel = 3
+_repr.maxstring = 40
+_repr.maxother = 40
+_repr.maxlevel = 2
 
 
 class Model:

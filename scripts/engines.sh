@@ -63,9 +63,10 @@
 #   stops swarm tasks from pulling an image that exists locally. Tests that
 #   create services should also skip the registry lookup of the image
 #   (`docker service create --no-resolve-image`, no /distribution calls).
-# - The dockerd of 28.5 gets DOCKER_MIN_API_VERSION=1.24 in its environment,
-#   because 28.x rejects API versions below 1.24 only when told to; 26.1
-#   already accepts 1.24.
+# - The dockerd of 28.5 gets DOCKER_MIN_API_VERSION=1.24 in its environment.
+#   Debian's 28.5.2 already has 1.24 as its default minimum, so the variable
+#   only matters if a later package raises that default. 26.1's minimum is
+#   1.24 and 20.10's is 1.12.
 # - Sockets are $ENGINES_DIR/<name>/docker.sock unless that path is longer
 #   than 100 bytes (unix socket paths are limited to 108), then
 #   $ENGINES_RUN_DIR/<name>/docker.sock. Exec roots are always under
@@ -87,7 +88,7 @@ readonly ENV_FILE="$ENGINES_DIR/engines.env"
 readonly IMAGE_REPO=dockerengine-test
 readonly IMAGE_TAG=busybox
 readonly IMAGE_TAR="$ENGINES_DIR/image/busybox.tar"
-# Longest unix socket path accepted here: sun_path is 108 bytes with the NUL.
+# Maximum socket path length used here, below the 108-byte sun_path limit.
 readonly MAX_SOCKET_PATH=100
 readonly HOST_CODENAME=bookworm
 readonly SYSTEM_PACKAGES=(docker.io containerd runc tini iproute2 util-linux curl python3)
@@ -547,7 +548,7 @@ wait_for_engine() {
         fi
         sleep 0.2
     done
-    log "$name: dockerd did not answer /_ping on unix://$socket within $START_TIMEOUT s; last lines of $log_file:"
+    log "$name: timed out after $START_TIMEOUT s waiting for /_ping on unix://$socket; last lines of $log_file:"
     tail -n 40 "$log_file" >&2 || true
     return 1
 }
@@ -567,7 +568,7 @@ start_docker_host_mode() {
     log "DOCKER_HOST is set: starting nothing; all engines in $ENV_FILE point at $DOCKER_HOST"
     local version="unknown" api_version="unknown"
     if curl_target "$DOCKER_HOST" >/dev/null; then
-        api "$DOCKER_HOST" GET /_ping >/dev/null || die "DOCKER_HOST=$DOCKER_HOST did not answer GET /_ping"
+        api "$DOCKER_HOST" GET /_ping >/dev/null || die "GET /_ping on DOCKER_HOST=$DOCKER_HOST failed"
         version="$(api "$DOCKER_HOST" GET /version | json_field Version)"
         api_version="$(api "$DOCKER_HOST" GET /version | json_field ApiVersion)"
         import_test_image "$DOCKER_HOST" "DOCKER_HOST"

@@ -71,6 +71,7 @@
 #   than 100 bytes (unix socket paths are limited to 108), then
 #   $ENGINES_RUN_DIR/<name>/docker.sock. Exec roots are always under
 #   ENGINES_RUN_DIR because containerd puts its sockets there.
+# - dockerd 20.10 creates /etc/docker/key.json, which all three share.
 # - The network namespace does not remount /sys, so dockerd logs harmless
 #   errors about bridge files in /sys/class/net and missing IPVS sysctls.
 
@@ -512,6 +513,7 @@ launch_engine() {
     # execs dockerd.
     (
         cd /
+        exec 9>&- # dockerd must not inherit the lock of lock_engines_dir
         exec env -i "${environment[@]}" setsid unshare --net -- \
             sh -c 'ip link set lo up && exec "$@"' sh \
             "$(engine_dockerd "$name")" \
@@ -746,8 +748,19 @@ cmd_check() {
     done
 }
 
+# Serialize the commands that change engines, so that two callers (for
+# example parallel test runs) cannot start or stop the same engine at once.
+lock_engines_dir() {
+    mkdir -p "$ENGINES_DIR"
+    exec 9>"$ENGINES_DIR/.lock"
+    flock -w 600 9 || die "timed out after 600 s waiting for the lock $ENGINES_DIR/.lock"
+}
+
 main() {
     local command="${1:-}"
+    case "$command" in
+    install | start | stop | clean) lock_engines_dir ;;
+    esac
     case "$command" in
     install) cmd_install ;;
     start) cmd_start ;;

@@ -1,0 +1,133 @@
+"""Command line: ``python -m generator {generate,validate,specs}``.
+
+Exit codes: 0 success, 1 problems in the specs or inputs, 2 usage errors.
+Progress goes to stderr, one line per version, then a summary with the
+problems grouped by version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from generator import load
+from generator.pipeline import DEFAULT_OUT, Options, Report, generate, validate_only
+from generator.problems import GeneratorError, Problem
+
+EXIT_OK = 0
+EXIT_SPEC_ERRORS = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="Generate typed Python clients from the Docker Engine API specs.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add_common(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--versions",
+            default=f"1.{load.OLDEST}-1.{load.NEWEST}",
+            help="API versions: a range such as 1.30-1.47, a list such as "
+            "1.25,1.41 or both (default: %(default)s)",
+        )
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat warnings (unsupported constructs) as errors",
+        )
+        command.add_argument(
+            "--cache",
+            type=Path,
+            default=load.DEFAULT_CACHE,
+            help="folder of the pinned upstream files (default: .cache/specs)",
+        )
+
+    generate_command = commands.add_parser(
+        "generate", help="generate one package per version plus docker-engine"
+    )
+    add_common(generate_command)
+    generate_command.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="output folder (default: generated/)",
+    )
+    generate_command.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that run black (default: the number of CPUs, at most 4)",
+    )
+    add_common(commands.add_parser("validate", help="validate the corrected specs"))
+    specs_command = commands.add_parser(
+        "specs", help="fill the spec cache from SPECS_MIRROR or the pinned URLs"
+    )
+    specs_command.add_argument("--cache", type=Path, default=load.DEFAULT_CACHE)
+    return parser
+
+
+def print_problems(problems: list[Problem]) -> None:
+    grouped: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        grouped[problem.version].append(problem)
+    for version in sorted(grouped, key=lambda v: (len(v), v)):
+        print(f"v{version}:", file=sys.stderr)
+        for problem in grouped[version]:
+            print(f"  {problem}", file=sys.stderr)
+
+
+def summarize(report: Report, seconds: float) -> None:
+    problems = report.problems
+    if problems.items:
+        print_problems(problems.items)
+    if report.up_to_date:
+        print(f"up to date: inputs unchanged ({seconds:.2f} s)", file=sys.stderr)
+        return
+    print(
+        f"done in {seconds:.2f} s: {len(report.written)} written, "
+        f"{len(report.unchanged)} unchanged, {len(problems.errors)} errors, "
+        f"{len(problems.warnings)} warnings",
+        file=sys.stderr,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        if args.command == "specs":
+            manifest = load.read_manifest()
+            load.fetch(sorted(manifest.files), manifest, args.cache)
+            print(f"{len(manifest.files)} pinned files in {args.cache}", file=sys.stderr)
+            return EXIT_OK
+        try:
+            versions = load.parse_version_range(args.versions)
+        except GeneratorError as error:
+            parser.print_usage(sys.stderr)
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        options = Options(versions=versions, strict=args.strict, cache_dir=args.cache)
+        if args.command == "validate":
+            report = validate_only(options)
+            print_problems(report.problems.items)
+            return EXIT_SPEC_ERRORS if report.problems.errors else EXIT_OK
+        options.out_dir = args.out
+        options.workers = args.workers
+        report = generate(options)
+    except GeneratorError as error:
+        if error.problems:
+            print_problems(error.problems)
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_SPEC_ERRORS
+    except KeyboardInterrupt:
+        print("interrupted; the previous output was left as it was", file=sys.stderr)
+        return 130
+    summarize(report, time.perf_counter() - started)
+    return EXIT_OK

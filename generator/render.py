@@ -1,0 +1,446 @@
+"""Render stage: the intermediate model through Jinja templates to source text.
+
+Templates are named after the files they produce. Python sources mark the
+boundaries of their top-level blocks with `CHUNK_MARK` lines, so that the
+format stage can format each distinct block once across all versions.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator import model as m
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CHUNK_MARK = "# ---- chunk ----"
+MEMBER_MARK = "    # ---- member ----"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One output file: its path inside the output folder and its text."""
+
+    path: str
+    text: str
+    # Hand-written runtime files are copied as they are; black runs only on
+    # rendered Python sources.
+    needs_format: bool = True
+
+    @property
+    def is_python(self) -> bool:
+        return self.path.endswith(".py")
+
+
+def docstring(text: str, indent: int = 4) -> str:
+    """Format text as the body of a triple-quoted docstring.
+
+    Backslashes and quotes are escaped so that any spec text is a valid
+    string literal; lines are kept as the spec wrote them.
+    """
+    text = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    lines = [line.rstrip() for line in text.splitlines()]
+    pad = " " * indent
+    result = "\n".join(pad + line if line else "" for line in lines).lstrip()
+    if result.endswith('"'):
+        # A quote right before the closing triple quote would end the string.
+        result = result[:-1] + '\\"'
+    return result
+
+
+def one_line(text: str, width: int = 0) -> str:
+    """First sentence or line of a description, for summaries and tables."""
+    first = text.strip().split("\n\n")[0].replace("\n", " ").strip()
+    if width and len(first) > width:
+        first = textwrap.shorten(first, width=width, placeholder="...")
+    return first
+
+
+def field_annotation(ref: m.TypeRef) -> str:
+    """Annotation of a property: the decoded type, or a raw JSON shape."""
+    if is_nested(ref):
+        return raw_annotation(ref)
+    return ref.annotation()
+
+
+def is_nested(ref: m.TypeRef) -> bool:
+    """True for containers of containers that hold models or enums.
+
+    The runtime helpers convert one level (a model, a list or a map of
+    models); deeper shapes such as ``PortMap`` are returned as raw JSON.
+    """
+    if ref.kind not in ("list", "map") or ref.item is None:
+        return False
+    return ref.item.kind in ("list", "map", "union") and has_models(ref.item)
+
+
+def has_models(ref: m.TypeRef) -> bool:
+    if ref.kind in ("model", "enum"):
+        return True
+    if ref.item is not None and has_models(ref.item):
+        return True
+    return any(has_models(option) for option in ref.options)
+
+
+def raw_annotation(ref: m.TypeRef) -> str:
+    if ref.kind == "model":
+        return "dict[str, Any]"
+    if ref.kind == "enum":
+        return "str"
+    if ref.kind in ("list", "map") and ref.item is not None:
+        inner = raw_annotation(ref.item)
+        return f"list[{inner}]" if ref.kind == "list" else f"dict[str, {inner}]"
+    if ref.kind == "union":
+        return " | ".join(raw_annotation(option) for option in ref.options)
+    return ref.annotation()
+
+
+def field_getter(field: m.Field) -> str:
+    """Expression that reads ``field`` from ``self._data``."""
+    ref, key = field.type, repr(field.wire_name)
+    if ref.kind == "model":
+        return f"_rt.get_model(self._data, {key}, {ref.name})"
+    if ref.kind == "enum":
+        return f"_rt.get_enum(self._data, {key}, {ref.name})"
+    if ref.kind in ("list", "map") and ref.item is not None and not is_nested(ref):
+        helper = "list" if ref.kind == "list" else "map"
+        if ref.item.kind == "model":
+            return f"_rt.get_model_{helper}(self._data, {key}, {ref.item.name})"
+        if ref.item.kind == "enum" and ref.kind == "list":
+            return f"_rt.get_enum_list(self._data, {key}, {ref.item.name})"
+    annotation = field_annotation(ref)
+    return f'cast("{annotation} | None", self._data.get({key}))'
+
+
+def return_expression(ref: m.TypeRef | None) -> str:
+    """Expression that decodes ``response`` into the operation's return type."""
+    if ref is None:
+        return "None"
+    if ref.kind == "model":
+        return f"{ref.name}.from_dict(response.json())"
+    if ref.kind == "list" and ref.item is not None and ref.item.kind == "model":
+        return f"_rt.decode_list({ref.item.name}, response.json())"
+    if ref.kind == "map" and ref.item is not None and ref.item.kind == "model":
+        return f"_rt.decode_map({ref.item.name}, response.json())"
+    if ref.kind == "str":
+        return "response.text"
+    return f'cast("{api_annotation(raw_annotation(ref))}", response.json())'
+
+
+def item_decoder(ref: m.TypeRef | None) -> str:
+    """Callable that turns one decoded JSON stream item into its type."""
+    if ref is not None and ref.kind == "model":
+        return f"{ref.name}.from_dict"
+    return "_identity"
+
+
+def api_annotation(annotation: str) -> str:
+    """Spell builtin containers as ``builtins.list`` inside API classes.
+
+    API classes have methods named ``list``; inside the class body a bare
+    ``list[...]`` annotation would name that method.
+    """
+    return (
+        annotation.replace("list[", "builtins.list[")
+        .replace("dict[", "builtins.dict[")
+        .replace("builtins.builtins.", "builtins.")
+    )
+
+
+def return_annotation(op: m.Operation) -> str:
+    if op.stream is m.StreamKind.JSON_LINES:
+        item = "Any" if op.returns is None else raw_or_typed(op.returns)
+        return f"JsonStream[{api_annotation(item)}]"
+    if op.stream is m.StreamKind.OUTPUT:
+        return "OutputStream"
+    if op.stream is m.StreamKind.HIJACKED:
+        return "HijackedStream"
+    if op.stream is m.StreamKind.TAR_OUT:
+        return "StreamingResponse"
+    if op.returns is None:
+        return "None"
+    if op.returns.kind == "str":
+        return "str"
+    return api_annotation(raw_or_typed(op.returns))
+
+
+def raw_or_typed(ref: m.TypeRef) -> str:
+    if ref.kind == "model":
+        return ref.name
+    if ref.kind in ("list", "map") and ref.item is not None:
+        if ref.item.kind == "model":
+            return ref.annotation()
+    return raw_annotation(ref)
+
+
+def parameter_annotation(param: m.Parameter) -> str:
+    annotation = api_annotation(param.type.input_annotation())
+    return annotation if param.required else f"{annotation} | None"
+
+
+def query_value(param: m.Parameter) -> str:
+    if param.encoding == "filters":
+        return f"_enc.encode_filters({param.python_name})"
+    if param.encoding == "json":
+        return f"_enc.encode_json_param({param.python_name})"
+    return param.python_name
+
+
+def body_annotation(op: m.Operation) -> str:
+    assert op.body is not None
+    if op.body.type is None:
+        return "bytes | IO[bytes] | Iterable[bytes]"
+    return api_annotation(op.body.type.input_annotation())
+
+
+def call_kind(op: m.Operation) -> str:
+    """Name of the `ApiClient` method that sends the operation."""
+    return {
+        m.StreamKind.JSON_LINES: "stream_json",
+        m.StreamKind.OUTPUT: "stream_output",
+        m.StreamKind.HIJACKED: "hijack",
+        m.StreamKind.TAR_OUT: "stream_bytes",
+    }.get(op.stream, "request")
+
+
+def path_expression(op: m.Operation) -> str:
+    """The request path as a Python expression with quoted parameters."""
+    path = op.path.replace("{", "{{").replace("}", "}}")
+    if not op.path_parameters:
+        return repr(op.path)
+    for param in op.path_parameters:
+        path = path.replace(
+            "{{" + param.wire_name + "}}",
+            "{_enc.quote_path(" + param.python_name + ")}",
+        )
+    return f'f"{path}"'
+
+
+def operation_doc(op: m.Operation) -> str:
+    """Docstring of an operation method: summary, description, Args."""
+    parts = []
+    summary = op.summary.strip() or op.operation_id
+    parts.append(summary if summary.endswith(".") else summary + ".")
+    if op.description.strip() and op.description.strip() != op.summary.strip():
+        parts.append(op.description.strip())
+    if op.deprecated:
+        parts.append("Deprecated: the daemon may remove this operation.")
+    args = []
+    params = op.path_parameters + op.keyword_parameters
+    for param in params:
+        text = param.description.strip() or param.wire_name
+        if param.default_repr:
+            text += f" The daemon's default is {param.default_repr}."
+        args.append((param.python_name, text))
+    if op.body is not None:
+        args.append((op.body.python_name, op.body.description.strip() or "Body."))
+    if args:
+        lines = ["Args:"]
+        for name, text in args:
+            body = "\n".join("        " + line if line else "" for line in text.splitlines())
+            lines.append(f"    {name}: {body.strip()}")
+        parts.append("\n".join(lines))
+    parts.append(f"``{op.http_method} {op.path}`` (operationId ``{op.operation_id}``).")
+    return docstring("\n\n".join(parts), 8)
+
+
+def type_names(ref: m.TypeRef | None) -> set[str]:
+    if ref is None:
+        return set()
+    names = {ref.name} if ref.kind in ("model", "enum") else set()
+    names |= type_names(ref.item)
+    for option in ref.options:
+        names |= type_names(option)
+    return names
+
+
+def model_imports(group: m.TagGroup) -> list[str]:
+    """Model and enum names that a tag module's annotations and bodies use."""
+    names: set[str] = set()
+    for op in group.operations:
+        if op.stream in (m.StreamKind.NONE, m.StreamKind.TAR_IN):
+            names |= type_names(op.returns)
+        elif op.stream is m.StreamKind.JSON_LINES and op.returns is not None:
+            if op.returns.kind == "model":
+                names.add(op.returns.name)
+        if op.body is not None:
+            names |= type_names(op.body.type)
+        for param in op.keyword_parameters:
+            names |= type_names(param.type)
+    return sorted(names, key=import_order)
+
+
+def import_order(name: str) -> tuple[int, str, str]:
+    """isort's order-by-type: constants, then classes, then the rest."""
+    if name.isupper() and len(name) > 1:
+        kind = 0
+    elif name[:1].isupper():
+        kind = 1
+    else:
+        kind = 2
+    return kind, name.lower(), name
+
+
+# Imports every API module template writes; unused ones are dropped after
+# rendering so that the output passes ruff without a fix step.
+_OPTIONAL_IMPORTS = {
+    "import builtins\n": "builtins.",
+    "import warnings\n": "warnings.",
+    "from docker_engine import _encoding as _enc\n": "_enc.",
+    "from docker_engine import _models as _rt\n": "_rt.",
+}
+_OPTIONAL_NAMES = (
+    "Iterable",
+    "Mapping",
+    "Sequence",
+    "IO",
+    "Any",
+    "cast",
+    "HijackedStream",
+    "JsonStream",
+    "OutputStream",
+    "StreamingResponse",
+)
+
+
+def prune_imports(text: str) -> str:
+    head, separator, body = text.partition("__all__")
+    if not re.search(r"\b_identity\b", body.split("def _identity", 1)[-1]):
+        body = re.sub(r"def _identity\(.*?\n\n(?=# ----)", "", body, flags=re.S)
+        body = body.replace(CHUNK_MARK + "\n" + CHUNK_MARK + "\n", CHUNK_MARK + "\n")
+    lines = []
+    for line in head.splitlines(keepends=True):
+        if line in _OPTIONAL_IMPORTS and _OPTIONAL_IMPORTS[line] not in body:
+            continue
+        match = re.match(r"(\s*from [\w.]+ import )(.+)\n", line)
+        if match and not match.group(2).startswith("("):
+            names = [
+                name
+                for name in match.group(2).split(", ")
+                if name not in _OPTIONAL_NAMES or re.search(rf"\b{name}\b", body)
+            ]
+            if not names:
+                continue
+            line = f"{match.group(1)}{', '.join(names)}\n"
+        lines.append(line)
+    text = "".join(lines)
+    text = re.sub(r"if TYPE_CHECKING:\n(?=\S|\n)", "", text)
+    if "if TYPE_CHECKING:" not in text:
+        text = re.sub(r"\bTYPE_CHECKING, |, TYPE_CHECKING\b", "", text)
+        text = text.replace("from typing import TYPE_CHECKING\n", "")
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text + separator + body
+
+
+def make_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        docstring=docstring,
+        one_line=one_line,
+        field_annotation=field_annotation,
+        field_getter=field_getter,
+        return_expression=return_expression,
+        return_annotation=return_annotation,
+        parameter_annotation=parameter_annotation,
+        input_annotation=lambda ref: ref.input_annotation(),
+        query_value=query_value,
+        item_decoder=item_decoder,
+        api_annotation=api_annotation,
+        body_annotation=body_annotation,
+        call_kind=call_kind,
+        path_expression=path_expression,
+        operation_doc=operation_doc,
+        model_imports=model_imports,
+    )
+    env.globals.update(CHUNK_MARK=CHUNK_MARK, MEMBER_MARK=MEMBER_MARK, StreamKind=m.StreamKind)
+    return env
+
+
+def header(api: m.ApiVersion | None, generator_version: str) -> str:
+    if api is None:
+        return (
+            f"# Generated by docker-engine-generator {generator_version}: "
+            "the runtime and shim; do not edit."
+        )
+    return (
+        f"# Generated by docker-engine-generator {generator_version} from "
+        f"moby/moby {api.commit[:12]} api/docs/{api.source_file} "
+        f"(sha256 {api.sha256}); do not edit."
+    )
+
+
+def render_version(
+    api: m.ApiVersion, env: jinja2.Environment, generator_version: str
+) -> list[RenderedFile]:
+    """Render one version's distribution into a list of files."""
+    root = f"{api.distribution}"
+    package = f"{root}/docker_engine/{api.package}"
+    context = {
+        "api": api,
+        "header": header(api, generator_version),
+        "generator_version": generator_version,
+    }
+    files = [
+        (f"{root}/pyproject.toml", "version/pyproject.toml.jinja"),
+        (f"{root}/README.md", "version/README.md.jinja"),
+        (f"{root}/API.md", "version/API.md.jinja"),
+        (f"{package}/__init__.py", "version/__init__.py.jinja"),
+        (f"{package}/models.py", "version/models.py.jinja"),
+        (f"{package}/client.py", "version/client.py.jinja"),
+        (f"{package}/api/__init__.py", "version/api/__init__.py.jinja"),
+        (f"{package}/py.typed", "version/py.typed.jinja"),
+    ]
+    rendered = [
+        RenderedFile(path, env.get_template(template).render(context))
+        for path, template in files
+    ]
+    tag_template = env.get_template("version/api/tag.py.jinja")
+    for group in api.groups:
+        text = prune_imports(tag_template.render(context, group=group))
+        rendered.append(RenderedFile(f"{package}/api/{group.module}.py", text))
+    return rendered
+
+
+def render_runtime(
+    env: jinja2.Environment,
+    generator_version: str,
+    versions: list[m.ApiVersion],
+    runtime_dir: Path,
+) -> list[RenderedFile]:
+    """Render the ``docker-engine`` distribution: runtime files plus metadata."""
+    root = "docker-engine"
+    context = {
+        "header": header(None, generator_version),
+        "generator_version": generator_version,
+        "versions": versions,
+    }
+    files = [
+        RenderedFile(
+            f"{root}/pyproject.toml",
+            env.get_template("runtime/pyproject.toml.jinja").render(context),
+        ),
+        RenderedFile(
+            f"{root}/README.md",
+            env.get_template("runtime/README.md.jinja").render(context),
+        ),
+    ]
+    for source in sorted(runtime_dir.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        relative = source.relative_to(runtime_dir.parent).as_posix()
+        text = source.read_text()
+        if source.suffix == ".py":
+            text = f"{context['header']}\n{text}"
+        files.append(RenderedFile(f"{root}/{relative}", text, needs_format=False))
+    return files

@@ -175,12 +175,15 @@ class Response:
 class _Connection:
     """One socket with its h11 state machine."""
 
-    __slots__ = ("sock", "h11", "timeout")
+    __slots__ = ("sock", "h11", "timeout", "eof")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.h11 = h11.Connection(h11.CLIENT)
         self.timeout = sock.gettimeout()
+        # h11 lets a body that ends with the connection finish in state DONE,
+        # so the end of the connection is tracked here to keep it out of the pool.
+        self.eof = False
 
     def set_timeout(self, timeout: float | None) -> None:
         # settimeout costs a system call, so skip it when nothing changes.
@@ -254,7 +257,10 @@ class StreamingResponse:
             while True:
                 event = connection.next_event()
                 if event is _NEED_DATA:
-                    connection.receive_data(sock.recv(_RECV_SIZE))
+                    data = sock.recv(_RECV_SIZE)
+                    if not data:
+                        conn.eof = True
+                    connection.receive_data(data)
                 elif type(event) is _Data:
                     yield bytes(event.data)
                 elif type(event) is _EndOfMessage:
@@ -554,7 +560,11 @@ class Transport:
 
     def _release(self, conn: _Connection) -> None:
         connection = conn.h11
-        if connection.our_state is _DONE and connection.their_state is _DONE:
+        if (
+            connection.our_state is _DONE
+            and connection.their_state is _DONE
+            and not conn.eof
+        ):
             connection.start_next_cycle()
             with self._lock:
                 if not self._closed and len(self._idle) < self.max_idle_connections:
@@ -578,6 +588,9 @@ class Transport:
         response byte arrives. The request is then sent again on a new
         connection, but only when its body can be sent twice (none or bytes).
         """
+        if isinstance(body, (bytearray, memoryview)):
+            # h11 takes bytes, and len() of a memoryview counts items, not bytes.
+            body = bytes(body)
         method_bytes = method.encode("ascii")
         request_headers = self._build_headers(method_bytes, headers, body)
         request = h11.Request(
@@ -649,7 +662,11 @@ class Transport:
             connection.send(_END_OF_MESSAGE)
             sock.sendall(head)
             return
-        if isinstance(body, (bytes, bytearray, memoryview)):
+        if isinstance(body, bytes):
+            if body:
+                # Only advances h11's Content-Length count: with passthrough
+                # h11 returns the payload uncopied, and it is sent below.
+                connection.send_with_data_passthrough(_Data(data=body))
             connection.send(_END_OF_MESSAGE)
             if len(body) <= _SMALL_BODY:
                 sock.sendall(head + body)
@@ -710,7 +727,10 @@ class Transport:
             elif type(event) is _EndOfMessage:
                 break
             elif event is _NEED_DATA:
-                connection.receive_data(sock.recv(_RECV_SIZE))
+                data = sock.recv(_RECV_SIZE)
+                if not data:
+                    conn.eof = True
+                connection.receive_data(data)
             elif type(event) is _ConnectionClosed:
                 break
             else:

@@ -159,7 +159,9 @@ class FakeDaemon:
     def start(self) -> FakeDaemon:
         handler = type("BoundHandler", (DaemonHandler,), {"daemon": self})
         self._server = _Server(self.socket_path, handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 

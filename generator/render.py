@@ -160,7 +160,7 @@ def return_annotation(op: m.Operation) -> str:
     if op.stream is m.StreamKind.HIJACKED:
         return "HijackedStream"
     if op.stream is m.StreamKind.TAR_OUT:
-        return "StreamingResponse"
+        return "ByteStream"
     if op.returns is None:
         return "None"
     if op.returns.kind == "str":
@@ -303,7 +303,7 @@ _OPTIONAL_NAMES = (
     "HijackedStream",
     "JsonStream",
     "OutputStream",
-    "StreamingResponse",
+    "ByteStream",
 )
 
 

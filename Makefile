@@ -1,0 +1,69 @@
+# Every target creates the virtual environment it needs, so each works on a
+# fresh clone. Set SPECS_MIRROR to a folder with exact copies of the pinned
+# upstream files to work offline.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= generated
+VERSIONS ?= 1.24-1.47
+PYTEST_ARGS ?=
+
+export SPECS_MIRROR
+
+.PHONY: venv specs validate generate test test-unit engines engines-stop lint \
+	golden conformance wheels bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+specs: venv
+	$(PY) -m generator specs
+
+validate: venv
+	$(PY) -m generator validate --versions $(VERSIONS)
+
+generate: venv
+	$(PY) -m generator generate --versions $(VERSIONS) --out $(OUT)
+
+# Starts the real engines the tests use (as root; scripts/engines.sh says
+# how), or points them at DOCKER_HOST when that is set.
+engines:
+	scripts/engines.sh start
+
+engines-stop:
+	scripts/engines.sh stop
+
+test: generate engines
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Tests that need neither engines nor the full generated tree.
+test-unit: venv
+	$(PY) -m pytest -m "not engine and not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check generator runtime tests scripts benchmarks
+	$(VENV)/bin/black --check generator runtime tests scripts benchmarks
+	$(VENV)/bin/mypy
+
+# Rewrites the golden files of tests/golden from the fixture specs.
+golden: venv
+	$(PY) -m tests.golden_refresh
+
+conformance: generate engines
+	$(PY) -m generator conformance
+
+wheels: generate
+	$(PY) -m generator wheels --out dist
+
+bench: generate engines
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .cache/specs .cache/format .cache/validated dist build
+	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

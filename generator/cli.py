@@ -69,6 +69,26 @@ def build_parser() -> argparse.ArgumentParser:
         "specs", help="fill the spec cache from SPECS_MIRROR or the pinned URLs"
     )
     specs_command.add_argument("--cache", type=Path, default=load.DEFAULT_CACHE)
+
+    conformance_command = commands.add_parser(
+        "conformance",
+        help="compare real engines' answers with each version's corrected schema",
+    )
+    conformance_command.add_argument(
+        "--versions", default=f"1.{load.OLDEST}-1.{load.NEWEST}"
+    )
+    conformance_command.add_argument(
+        "--engines",
+        type=Path,
+        default=None,
+        help="engines.env written by scripts/engines.sh (default: "
+        ".cache/engines/engines.env)",
+    )
+    wheels_command = commands.add_parser(
+        "wheels", help="build one reproducible wheel per generated distribution"
+    )
+    wheels_command.add_argument("--generated", type=Path, default=DEFAULT_OUT)
+    wheels_command.add_argument("--out", type=Path, default=Path("dist"))
     return parser
 
 
@@ -102,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
+        if args.command == "conformance":
+            from generator import conformance
+
+            return conformance.main(args)
+        if args.command == "wheels":
+            from generator import wheels
+
+            return wheels.main(args)
         if args.command == "specs":
             manifest = load.read_manifest()
             load.fetch(sorted(manifest.files), manifest, args.cache)

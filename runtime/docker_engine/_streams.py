@@ -716,9 +716,15 @@ class HijackedStream(_OutputReader):
 
         This shuts down the write side of the connection. For TLS the
         shutdown goes to the TCP socket under the TLS layer, with no TLS
-        close_notify alert, because `ssl.SSLSocket.shutdown` drops the TLS
-        state and `ssl.SSLSocket.unwrap` ends the session, and either makes
-        the remaining output unreadable. The daemon then reads end of file.
+        close_notify alert, as Docker's Go client does. `ssl.SSLSocket.shutdown`
+        and `ssl.SSLSocket.unwrap` cannot be used: the first drops the TLS
+        state, and after the second OpenSSL rejects the output that follows.
+        Go's crypto/tls, which the daemon uses, reads a TCP end of file at a
+        record boundary as a clean end of input and can still write.
+
+        NOTE: a TLS proxy built on OpenSSL 3 in front of the daemon treats
+        this end of file as an error unless it sets
+        SSL_OP_IGNORE_UNEXPECTED_EOF, and may then drop the rest of the output.
         """
         if isinstance(self._socket, ssl.SSLSocket):
             socket.socket.shutdown(self._socket, socket.SHUT_WR)

@@ -1,0 +1,184 @@
+"""Tests of ApiClient: version prefix, encoding, status errors and capture."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from docker_engine._api import ApiClient
+from docker_engine._errors import APIError, ConflictError, NotFoundError
+from docker_engine._models import Model, build_dict
+from docker_engine._transport import Transport
+from fake_daemon import FakeDaemon
+
+
+class Config(Model):
+    __slots__ = ()
+
+    def __init__(self, *, image: str) -> None:
+        self._data = build_dict(("Image", image))
+
+
+@pytest.fixture
+def api(daemon: FakeDaemon) -> Iterator[ApiClient]:
+    with ApiClient(Transport(daemon.url, timeout=5), "1.47") as client:
+        yield client
+
+
+def test_request_prefixes_version_and_encodes_query(
+    daemon: FakeDaemon, api: ApiClient
+) -> None:
+    daemon.add("GET", "/v1.47/containers/json", json=[])
+    response = api.request(
+        "GET",
+        "/containers/json",
+        query={"all": True, "limit": None, "filters": '{"a":["b"]}'},
+    )
+    assert response.json() == []
+    assert daemon.requests[0].target == (
+        "/v1.47/containers/json?all=1&filters=%7B%22a%22%3A%5B%22b%22%5D%7D"
+    )
+
+
+def test_json_body_from_model(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("POST", "/v1.47/containers/create", status=201, json={"Id": "abc"})
+    response = api.request(
+        "POST", "/containers/create", query={"name": "web"}, json=Config(image="nginx")
+    )
+    assert response.status == 201
+    request = daemon.requests[0]
+    assert json.loads(request.body) == {"Image": "nginx"}
+    assert request.headers["content-type"] == "application/json"
+
+
+def test_json_and_content_together_rejected(api: ApiClient) -> None:
+    with pytest.raises(ValueError, match="either json or content"):
+        api.request("POST", "/x", json={}, content=b"x")
+
+
+def test_none_header_values_are_dropped(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("POST", "/v1.47/images/create", json={})
+    api.request(
+        "POST",
+        "/images/create",
+        headers={"X-Registry-Auth": None, "X-Other": "1"},
+        json={},
+    )
+    headers = daemon.requests[0].headers
+    assert "x-registry-auth" not in headers
+    assert headers["x-other"] == "1"
+    assert headers["content-type"] == "application/json"
+
+
+def test_error_status_raises_matching_class(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add(
+        "GET",
+        "/v1.47/containers/web/json",
+        status=404,
+        json={"message": "No such container: web"},
+    )
+    with pytest.raises(NotFoundError) as caught:
+        api.request("GET", "/containers/web/json")
+    assert str(caught.value) == (
+        "container 'web' not found (404) on GET /v1.47/containers/web/json: "
+        "No such container: web"
+    )
+
+
+def test_text_error_body(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add(
+        "POST",
+        "/v1.47/containers/web/start",
+        status=409,
+        body=b"container is paused\n",
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    with pytest.raises(ConflictError, match="container is paused"):
+        api.request("POST", "/containers/web/start")
+
+
+def test_not_modified_is_success(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("POST", "/v1.47/containers/web/start", status=304)
+    assert api.request("POST", "/containers/web/start").status == 304
+
+
+def test_raw_request_does_not_raise(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/x", status=500, json={"message": "boom"})
+    response = api.raw_request("GET", "/x")
+    assert response.status == 500
+    assert response.json() == {"message": "boom"}
+
+
+def test_capture_responses_collects_calls(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/info", json={"ID": "d"}, headers={"Api-Version": "1.47"})
+    daemon.add("GET", "/v1.47/missing", status=404, json={"message": "gone"})
+    api.request("GET", "/info")
+    with api.capture_responses() as outer:
+        api.request("GET", "/info")
+        with api.capture_responses() as inner:
+            with pytest.raises(NotFoundError):
+                api.request("GET", "/missing")
+    api.request("GET", "/info")
+    assert [response.status for response in outer] == [200, 404]
+    assert [response.status for response in inner] == [404]
+    assert outer[0].headers["Api-Version"] == "1.47"
+    assert outer[0].content == b'{"ID": "d"}'
+
+
+def test_capture_is_per_thread(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/info", json={})
+    with api.capture_responses() as captured:
+        thread = threading.Thread(target=api.request, args=("GET", "/info"))
+        thread.start()
+        thread.join()
+    assert captured == []
+
+
+def test_invalid_version_rejected(daemon: FakeDaemon) -> None:
+    with pytest.raises(ValueError, match="invalid API version"):
+        ApiClient(Transport(daemon.url), "latest")
+
+
+def test_stream_error_status_raises(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add(
+        "GET",
+        "/v1.47/containers/x/logs",
+        status=404,
+        json={"message": "No such container: x"},
+    )
+    with api.capture_responses() as captured:
+        with pytest.raises(NotFoundError, match="container 'x' not found"):
+            api.stream_output("GET", "/containers/x/logs", tty=False)
+    assert captured[0].status == 404
+
+
+def test_stream_json_decodes_lines(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add(
+        "POST",
+        "/v1.47/images/create",
+        body=b'{"status":"Pulling"}\n{"status":"Done"}\n',
+        headers={"Content-Type": "application/json"},
+    )
+    with api.stream_json(
+        "POST",
+        "/images/create",
+        decode=lambda item: item["status"],
+        query={"fromImage": "a"},
+    ) as stream:
+        assert list(stream) == ["Pulling", "Done"]
+
+
+def test_stream_bytes_reads_body(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/containers/x/export", body=b"tar bytes")
+    with api.stream_bytes("GET", "/containers/x/export") as stream:
+        assert b"".join(stream) == b"tar bytes"
+
+
+def test_unknown_status_raises_base_class(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/teapot", status=418, body=b"short and stout")
+    with pytest.raises(APIError) as caught:
+        api.request("GET", "/teapot")
+    assert type(caught.value) is APIError
+    assert caught.value.status == 418

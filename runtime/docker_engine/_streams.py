@@ -33,6 +33,7 @@ from ._errors import DockerEngineError
 __all__ = [
     "ByteStream",
     "FrameDecoder",
+    "HeaderLookup",
     "HijackableResponse",
     "HijackedStream",
     "JsonStream",
@@ -111,13 +112,20 @@ class StreamError(DockerEngineError):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message,), {"code": self.code, "detail": self.detail})
+
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> StreamError:
         """Build the error from an object with ``error`` or ``errorDetail``."""
         detail = value.get("errorDetail")
         if not isinstance(detail, dict):
             detail = {}
-        message = value.get("error") or detail.get("message") or "unknown error"
+        message = (
+            value.get("error")
+            or detail.get("message")
+            or "the daemon reported an error without a message"
+        )
         code = detail.get("code")
         return cls(
             str(message),
@@ -554,15 +562,27 @@ class _ItemIterator(_ClosingStream, Generic[T]):
             self._items = self._generate()
         try:
             return next(self._items)
-        except BaseException:
+        except Exception as error:
             # The generator has finished or failed (StopIteration included),
             # so only the connection is left to release.
+            self._items = None
+            if self._closed and not isinstance(error, StopIteration):
+                # Another thread closed the stream, which broke the read.
+                logger.debug("read of closed %s failed: %r", type(self).__name__, error)
+                raise StopIteration from None
+            self.close()
+            raise
+        except BaseException:
             self._items = None
             self.close()
             raise
 
     def close(self) -> None:
-        """Stop reading and release the connection, even before the end."""
+        """Stop reading and release the connection, even before the end.
+
+        Another thread may call this to stop an iteration that waits for
+        data. The iteration then ends without an error.
+        """
         items = self._items
         self._items = None
         if items is not None and not self._closed:
@@ -570,6 +590,10 @@ class _ItemIterator(_ClosingStream, Generic[T]):
         try:
             if items is not None and hasattr(items, "close"):
                 items.close()
+        except ValueError:
+            # The generator is running in another thread. Releasing the
+            # connection below makes its blocked read fail.
+            pass
         finally:
             super().close()
 
@@ -742,6 +766,13 @@ class HijackedStream(_OutputReader):
             yield data
 
     def _release(self) -> None:
+        # close() alone does not wake a thread blocked in recv() on Linux,
+        # but shutdown() does. It goes to the TCP socket under TLS, because
+        # SSLSocket.shutdown would first drop the TLS state.
+        try:
+            socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+        except OSError:
+            pass  # Already disconnected.
         self._socket.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -540,3 +541,52 @@ def test_byte_stream_write_to() -> None:
     target = io.BytesIO()
     assert ByteStream(FakeResponse([b"ab", b"", b"c"])).write_to(target) == 3
     assert target.getvalue() == b"abc"
+
+
+def test_stream_error_pickles() -> None:
+    import pickle
+
+    error = StreamError("pull denied", code=401, detail={"error": "pull denied"})
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == "pull denied"
+    assert copy.code == 401
+    assert copy.detail == {"error": "pull denied"}
+
+
+class BlockingResponse(FakeResponse):
+    """Response whose second read waits until the response is closed."""
+
+    def __init__(self) -> None:
+        super().__init__([b'{"Type": "container"}\n'])
+        self.released = threading.Event()
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        yield from super().iter_chunks()
+        self.released.wait(10)
+        raise OSError("connection closed while reading")
+
+    def close(self) -> None:
+        super().close()
+        self.released.set()
+
+
+def test_json_stream_close_from_other_thread() -> None:
+    response = BlockingResponse()
+    stream = JsonStream(response, lambda value: value["Type"])
+    results: list[object] = []
+
+    def iterate() -> None:
+        try:
+            results.append(list(stream))
+        except BaseException as error:
+            results.append(error)
+
+    reader = threading.Thread(target=iterate)
+    reader.start()
+    reader.join(0.2)
+    assert reader.is_alive()
+    stream.close()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert results == [["container"]]
+    assert response.closed

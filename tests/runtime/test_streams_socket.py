@@ -300,3 +300,27 @@ def test_hijacked_tls_half_close(
     daemon.join()
     assert stdout == b"secret stdin"
     assert stderr == b"done\n"
+
+
+def test_hijacked_close_from_other_thread(
+    unix_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    client, server = unix_pair
+    stream = HijackedStream(client, multiplexed=True)
+    results: list[object] = []
+
+    def iterate() -> None:
+        try:
+            results.append(list(stream))
+        except BaseException as error:
+            results.append(error)
+
+    reader = threading.Thread(target=iterate)
+    reader.start()
+    reader.join(0.2)
+    assert reader.is_alive()
+    stream.close()
+    reader.join(TIMEOUT)
+    assert not reader.is_alive()
+    assert results == [[]]
+    assert client.fileno() == -1

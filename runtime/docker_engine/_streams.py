@@ -581,7 +581,9 @@ class _ItemIterator(_ClosingStream, Generic[T]):
         """Stop reading and release the connection, even before the end.
 
         Another thread may call this to stop an iteration that waits for
-        data. The iteration then ends without an error.
+        data. The iteration ends without an error once its read fails, which
+        needs a response whose ``close`` interrupts a blocked read.
+        `HijackedStream` shuts its socket down so that it does.
         """
         items = self._items
         self._items = None

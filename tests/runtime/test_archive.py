@@ -355,3 +355,40 @@ def test_context_is_lazy(tmp_path: Path) -> None:
     (tmp_path / "late.txt").unlink()
     with pytest.raises(FileNotFoundError):
         list(chunks)
+
+
+def test_context_absolute_dockerfile_inside(tmp_path: Path) -> None:
+    write_files(tmp_path, {".dockerignore": "*\n", "ci/Dockerfile": "", "x": ""})
+    dockerfile = str(tmp_path / "ci" / "Dockerfile")
+    assert archive_names(tmp_path, dockerfile) == [".dockerignore", "ci/Dockerfile"]
+
+
+def test_context_fifo_stored_without_content(tmp_path: Path) -> None:
+    write_files(tmp_path, {"Dockerfile": ""})
+    os.mkfifo(tmp_path / "pipe")
+    data = b"".join(pack_build_context(tmp_path))
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        assert archive.getmember("pipe").isfifo()
+
+
+def test_context_directory_exclusion_prunes_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(
+        tmp_path,
+        {
+            ".dockerignore": "node_modules\n",
+            "Dockerfile": "",
+            "node_modules/a/index.js": "",
+        },
+    )
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def recording_scandir(path: str) -> Any:
+        scanned.append(os.path.relpath(path, tmp_path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recording_scandir)
+    assert archive_names(tmp_path) == [".dockerignore", "Dockerfile"]
+    assert scanned == ["."]

@@ -7,7 +7,7 @@ are separate distributions, such as ``docker-engine-v1-47``.
 """
 
 # Version packages live in other distributions, so other sys.path entries
-# may hold more docker_engine/v1_NN folders; extend_path finds them.
+# may hold more docker_engine/v1_NN folders, which extend_path adds.
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
 from ._api import ApiClient  # noqa: E402

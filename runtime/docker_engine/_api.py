@@ -183,7 +183,7 @@ class ApiClient:
         """Open a JSON-lines stream (pull, push, build, events, stats).
 
         ``decode`` converts each JSON value, for example a model's
-        ``from_dict``; without it the values are returned as decoded.
+        ``from_dict``. Without it the decoded JSON values are returned.
         """
         from ._streams import JsonStream
 
@@ -206,8 +206,8 @@ class ApiClient:
     ) -> OutputStream:
         """Open container output (logs, attach without stdin).
 
-        ``tty`` is the container's or exec's TTY setting when known; with a
-        TTY the output is raw, without one it is multiplexed.
+        ``tty`` is the container's or exec's TTY setting when known. With a
+        TTY the output is raw, and without one it is multiplexed.
         """
         from ._streams import OutputStream, is_multiplexed
 
@@ -233,7 +233,7 @@ class ApiClient:
     ) -> HijackedStream:
         """Upgrade the connection to a raw stream (attach, exec start with stdin).
 
-        Sends ``Connection: Upgrade`` and ``Upgrade: tcp``; the returned
+        Sends ``Connection: Upgrade`` and ``Upgrade: tcp``. The returned
         stream owns the socket and closes it.
         """
         from ._streams import HijackedStream, upgrade_headers
@@ -305,7 +305,7 @@ class ApiClient:
     def _prepare(
         headers: HeaderValues | None, json: Any, content: Body
     ) -> tuple[list[tuple[str, str]] | tuple[tuple[str, str], ...] | None, Body]:
-        """Return the request headers and body; ``None`` header values are dropped."""
+        """Return the request headers and body, dropping ``None`` header values."""
         if json is not None:
             if content is not None:
                 raise ValueError("pass either json or content, not both")

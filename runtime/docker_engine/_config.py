@@ -4,7 +4,7 @@ Environment variables, with the meaning the docker CLI gives them:
 
 ``DOCKER_HOST``
     ``unix:///path``, ``tcp://host:port``, ``http://host:port`` or
-    ``https://host:port``; unset means ``unix:///var/run/docker.sock``.
+    ``https://host:port``. Unset means ``unix:///var/run/docker.sock``.
     A bare absolute path counts as a unix socket.
 ``DOCKER_TLS_VERIFY``
     Any non-empty value (even ``0``, as in the CLI) turns on TLS and
@@ -12,13 +12,13 @@ Environment variables, with the meaning the docker CLI gives them:
 ``DOCKER_TLS``
     Any non-empty value turns on TLS without verifying the daemon.
 ``DOCKER_CERT_PATH``
-    Folder holding ``ca.pem``, ``cert.pem`` and ``key.pem``; defaults to
+    Folder containing ``ca.pem``, ``cert.pem`` and ``key.pem``, by default
     ``~/.docker``. The client certificate is sent when both files exist.
 ``DOCKER_API_VERSION``
     Pins the API version (``1.NN``) and skips negotiation.
 
-With TLS, ``tcp://`` and ``https://`` addresses default to port 2376;
-without it, to port 2375.
+With TLS, ``tcp://`` and ``https://`` addresses default to port 2376,
+and without it to port 2375.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ _VERSION_PATTERN = re.compile(r"^1\.(\d{1,3})$")
 class TLSConfig:
     """Certificate files and verification mode of a TLS connection.
 
-    ``ca_cert`` verifies the daemon; ``None`` uses the system's trust store.
+    ``ca_cert`` verifies the daemon, and ``None`` uses the system's trust store.
     ``client_cert`` and ``client_key`` authenticate the client. The key is
     only a file path, never its contents, so the repr is safe to log.
     """
@@ -69,7 +69,7 @@ class TLSConfig:
     def from_cert_path(cls, cert_path: str, *, verify: bool = True) -> TLSConfig:
         """Use ``ca.pem``, ``cert.pem`` and ``key.pem`` from one folder.
 
-        Missing files are left out, so a folder holding only ``ca.pem``
+        Missing files are left out, so a folder containing only ``ca.pem``
         gives server verification without a client certificate.
         """
         folder = os.path.expanduser(cert_path)
@@ -107,7 +107,7 @@ class HostConfig:
 
     ``url`` is the normalized address used in messages, for example
     ``unix:///var/run/docker.sock`` or ``tcp://10.0.0.5:2376``.
-    Unix sockets set ``path``; TCP addresses set ``host`` and ``port``.
+    Unix sockets set ``path``, and TCP addresses set ``host`` and ``port``.
     """
 
     url: str
@@ -218,7 +218,7 @@ def parse_version(text: str) -> str:
 
 
 def version_from_env(environ: Mapping[str, str] | None = None) -> str | None:
-    """Read and validate ``DOCKER_API_VERSION``; empty or unset gives ``None``."""
+    """Read and validate ``DOCKER_API_VERSION``, or return ``None`` if unset."""
     env = os.environ if environ is None else environ
     value = env.get("DOCKER_API_VERSION", "").strip()
     if not value:

@@ -89,7 +89,7 @@ def encode_filters(filters: Mapping[str, FilterValue | None] | None) -> str | No
 
     Every value becomes a list of strings, the form all daemons since API
     1.24 accept: ``{"dangling": True, "label": ["a=b"]}`` encodes as
-    ``{"dangling":["true"],"label":["a=b"]}``. ``None`` values are dropped;
+    ``{"dangling":["true"],"label":["a=b"]}``. ``None`` values are dropped.
     ``None`` or an empty mapping returns ``None`` so the parameter is left out.
     """
     if not filters:

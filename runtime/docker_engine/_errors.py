@@ -2,8 +2,8 @@
 
 Every exception derives from `DockerEngineError`, so one ``except`` clause
 catches them all. The daemon's HTTP errors are `APIError` subclasses picked
-by status code from `STATUS_ERRORS`; statuses without their own class raise
-`APIError` itself. A 304 (container already started or stopped) is a success
+by status code from `STATUS_ERRORS`, and statuses without their own class
+raise `APIError` itself. A 304 (container already started or stopped) is a success
 and raises nothing.
 
 Messages never contain request headers, so registry credentials sent in
@@ -128,7 +128,7 @@ _REASONS = {
 }
 
 # The daemon words most 404 messages as "No such container: web" or
-# "No such image: nginx:latest"; the object kind and name come from there.
+# "No such image: nginx:latest", and the summary takes the kind and name from it.
 _NO_SUCH = re.compile(r"^no such (\w+): (.+)$", re.IGNORECASE)
 
 
@@ -220,7 +220,7 @@ class DockerConnectionError(DockerEngineError):
 class DockerTimeoutError(DockerEngineError):
     """The daemon did not accept the connection or answer in time.
 
-    ``phase`` is ``"connect"`` or ``"read"``; ``timeout`` is in seconds.
+    ``phase`` is ``"connect"`` or ``"read"``, and ``timeout`` is in seconds.
     """
 
     phase: str

@@ -23,7 +23,7 @@ How generated code uses this module::
         def health(self) -> Health | None:
             return get_model(self._data, "Health", Health)
 
-Scalar and free-form fields use `get_value`, which returns ``Any``; the
+Scalar and free-form fields use `get_value`, which returns ``Any``, so the
 property wraps it in ``typing.cast`` with the declared type, because a
 helper cannot type-check a value read from JSON without a runtime cost.
 The model, list, map and enum helpers are generic (``TypeVar``) and need
@@ -87,7 +87,7 @@ _repr.maxlevel = 2
 class Model:
     """Base class of every generated model: a typed view of one JSON object.
 
-    Subclasses declare ``__slots__ = ()`` and read-only properties; the only
+    Subclasses declare ``__slots__ = ()`` and read-only properties. The only
     instance state is ``_data``, the wrapped dict. Models compare equal when
     they have the same class and equal dicts. They are mutable through
     ``to_dict()``, so they are not hashable.
@@ -132,7 +132,7 @@ def get_value(data: Mapping[str, Any], key: str) -> Any:
 
 
 def get_model(data: Mapping[str, Any], key: str, cls: type[M]) -> M | None:
-    """Wrap an object field in ``cls``; ``None`` when missing or null."""
+    """Wrap an object field in ``cls``, or return ``None`` if missing or null."""
     value = data.get(key)
     if value is None:
         return None
@@ -142,7 +142,7 @@ def get_model(data: Mapping[str, Any], key: str, cls: type[M]) -> M | None:
 
 
 def get_model_list(data: Mapping[str, Any], key: str, cls: type[M]) -> list[M] | None:
-    """Wrap each object of an array field in ``cls``; ``None`` when missing or null."""
+    """Wrap each object of an array field in ``cls``, or return ``None`` if missing."""
     value = data.get(key)
     if value is None:
         return None
@@ -152,7 +152,7 @@ def get_model_list(data: Mapping[str, Any], key: str, cls: type[M]) -> list[M] |
 def get_model_map(
     data: Mapping[str, Any], key: str, cls: type[M]
 ) -> dict[str, M] | None:
-    """Wrap each value of an object field in ``cls``; ``None`` when missing or null."""
+    """Wrap each value of an object field in ``cls``, or return ``None`` if missing."""
     value = data.get(key)
     if value is None:
         return None
@@ -169,7 +169,7 @@ def _to_enum(enum_cls: type[E], value: Any) -> E | str:
 
 
 def get_enum(data: Mapping[str, Any], key: str, enum_cls: type[E]) -> E | str | None:
-    """Convert a field to ``enum_cls``; unknown values stay plain strings."""
+    """Convert a field to ``enum_cls``, keeping unknown values as plain strings."""
     value = data.get(key)
     if value is None:
         return None
@@ -187,7 +187,7 @@ def get_enum_list(
 
 
 def decode_list(cls: type[M], data: list[dict[str, Any]] | None) -> list[M]:
-    """Wrap each object of a decoded JSON array; ``None`` gives an empty list.
+    """Wrap each object of a decoded JSON array, or return ``[]`` for ``None``.
 
     Null items stay ``None``, since some daemon versions send them.
     """
@@ -207,7 +207,7 @@ def decode_list(cls: type[M], data: list[dict[str, Any]] | None) -> list[M]:
 
 
 def decode_map(cls: type[M], data: dict[str, dict[str, Any]] | None) -> dict[str, M]:
-    """Wrap each value of a decoded JSON object; ``None`` gives an empty dict."""
+    """Wrap each value of a decoded JSON object, or return ``{}`` for ``None``."""
     if data is None:
         return {}
     new = object.__new__

@@ -78,7 +78,7 @@ def installed_versions(search_path: Iterable[str] | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class DaemonVersions:
-    """API versions reported by the daemon; ``min_version`` may be unknown."""
+    """API versions reported by the daemon, with ``min_version`` ``None`` if unknown."""
 
     api_version: str
     min_version: str | None = None
@@ -139,19 +139,16 @@ def _fetch_version(transport: Transport) -> DaemonVersions:
 
 def probe_daemon(transport: Transport) -> DaemonVersions:
     """Ask the daemon for its API version with ``/_ping``, else ``/version``."""
+    # The transport logs each request with its status at debug level.
     response = transport.request("HEAD", "/_ping")
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("HEAD /_ping -> %d", response.status)
     if response.status in (404, 405):
         response = transport.request("GET", "/_ping")
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("GET /_ping -> %d", response.status)
     if response.status >= 400:
         raise error_for_response(response)
     header = response.headers.get("Api-Version")
     if header:
         return DaemonVersions(parse_version(header))
-    logger.debug("the ping response has no Api-Version header; asking /version")
+    logger.debug("the ping response has no Api-Version header, so requesting /version")
     return _fetch_version(transport)
 
 

@@ -11,7 +11,7 @@ the version package directly::
     client = Client()
 
 Only the negotiated version's package is imported. The returned client
-has ``api`` (the `ApiClient`) and ``api_version`` attributes; the generated
+has ``api`` (the `ApiClient`) and ``api_version`` attributes. The generated
 ``Client`` accepts the ready ``ApiClient`` through its ``api`` keyword.
 """
 
@@ -60,7 +60,7 @@ class Client:
 
     ``Client(base_url=None, version=None, timeout=60.0, tls=None)`` connects
     to ``base_url`` (default ``unix:///var/run/docker.sock``) without
-    reading the environment; `Client.from_env` reads ``DOCKER_HOST`` and the
+    reading the environment, while `Client.from_env` reads ``DOCKER_HOST`` and the
     other variables the docker CLI uses. ``version`` pins the API version
     (``"1.47"``) and skips negotiation. ``timeout`` is the read timeout in
     seconds for non-streaming calls (``None`` waits forever).

@@ -4,14 +4,14 @@
 `HostConfig`. Idle keep-alive connections wait in a pool guarded by a lock,
 so one transport can serve many threads. A connection goes back to the pool
 only after a complete request/response cycle that both sides agree to keep
-open; errors, timeouts, ``Connection: close`` and partly read streams close
+open. Errors, timeouts, ``Connection: close`` and partly read streams close
 it instead.
 
 Timeouts, in seconds:
 
 * ``connect_timeout`` bounds opening the socket and the TLS handshake.
 * ``timeout`` bounds each wait for data of a `Transport.request` response.
-  A per-call ``timeout`` overrides it; ``None`` means "use the default" and
+  A per-call ``timeout`` overrides it: ``None`` means "use the default" and
   ``math.inf`` means "wait forever".
 * ``stream_timeout`` does the same for `Transport.stream`, and defaults to
   waiting forever because streams such as ``events`` or ``logs`` with
@@ -85,7 +85,7 @@ class Headers(Mapping[str, str]):
 
     Wraps the header list parsed by h11 (names already lowercase) without
     copying it. ``headers["Content-Type"]`` returns the first value of that
-    name; `get_all` returns every value. Iteration yields lowercase names.
+    name, and `get_all` returns every value. Iteration yields lowercase names.
     """
 
     __slots__ = ("_items",)
@@ -163,7 +163,7 @@ class Response:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """Decode the body as JSON; an empty body gives ``None``."""
+        """Decode the body as JSON, returning ``None`` for an empty body."""
         if not self.content:
             return None
         return json.loads(self.content)
@@ -405,7 +405,7 @@ class Transport:
         """Send a request and read the whole response.
 
         ``target`` is the path with its query string. Any status is
-        returned; raising for errors is the caller's job. Raises
+        returned, because raising for errors is the caller's job. Raises
         `DockerConnectionError` or `DockerTimeoutError`.
         """
         debug = logger.isEnabledFor(_DEBUG)
@@ -484,7 +484,7 @@ class Transport:
         )
 
     def close(self) -> None:
-        """Close every idle connection; connections in use close when released."""
+        """Close every idle connection, and each busy one when it is released."""
         with self._lock:
             self._closed = True
             idle = self._idle
@@ -613,7 +613,7 @@ class Transport:
                 if replayable:
                     if logger.isEnabledFor(_DEBUG):
                         logger.debug(
-                            "pooled connection to %s was closed; reconnecting",
+                            "pooled connection to %s was closed, reconnecting",
                             self.address,
                         )
                     continue

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: generated/)",
     )
     generate_command.add_argument(
+        "--package-name",
+        default="docker_engine",
+        help="import package of the output; distributions are named after it "
+        "with dashes (default: %(default)s)",
+    )
+    generate_command.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -148,6 +154,15 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_SPEC_ERRORS if report.problems.errors else EXIT_OK
         options.out_dir = args.out
         options.workers = args.workers
+        if not args.package_name.isidentifier():
+            parser.print_usage(sys.stderr)
+            print(
+                f"error: invalid --package-name {args.package_name!r}: it must "
+                "be a Python identifier such as acme_docker",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        options.package_name = args.package_name
         report = generate(options)
     except GeneratorError as error:
         if error.problems:

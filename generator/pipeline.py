@@ -17,7 +17,9 @@ from generator.model import ApiVersion
 from generator.normalize import normalize
 from generator.problems import GeneratorError, Problem, Problems
 from generator.render import (
+    DEFAULT_PACKAGE,
     RenderedFile,
+    distribution_name,
     make_environment,
     render_runtime,
     render_version,
@@ -44,6 +46,7 @@ class Options:
     format_cache: Path = CACHE_ROOT / "format"
     validation_cache: Path = CACHE_ROOT / "validated"
     workers: int | None = None
+    package_name: str = DEFAULT_PACKAGE
 
 
 @dataclass
@@ -69,6 +72,7 @@ def fingerprint(options: Options, manifest: load.Manifest) -> str:
     digest = hashlib.sha256()
     digest.update(f"{GENERATOR_VERSION} black {black.__version__}\n".encode())
     digest.update(" ".join(options.versions).encode())
+    digest.update(f" package {options.package_name}\n".encode())
     for name in sorted(manifest.files):
         digest.update(f"{name} {manifest.files[name]}\n".encode())
     folders = [
@@ -113,7 +117,10 @@ def _build_one(version: str, options: Options) -> BuildResult:
     api = build_version(version, manifest, corrections, options, problems)
     files = []
     if api is not None:
-        files = render_version(api, make_environment(), GENERATOR_VERSION)
+        minor = version.split(".")[1]
+        api.distribution = f"{distribution_name(options.package_name)}-v1-{minor}"
+        env = make_environment()
+        files = render_version(api, env, GENERATOR_VERSION, options.package_name)
     return version, api, files, problems.items, time.perf_counter() - started
 
 
@@ -153,9 +160,10 @@ def generate(options: Options, progress: Progress = _stderr) -> Report:
 
     stamp_value = fingerprint(options, manifest)
     stamp = read_stamp(options.out_dir)
-    expected = [f"docker-engine-v1-{v.split('.')[1]}" for v in options.versions]
+    runtime_name = distribution_name(options.package_name)
+    expected = [f"{runtime_name}-v1-{v.split('.')[1]}" for v in options.versions]
     if stamp.get("fingerprint") == stamp_value and all(
-        (options.out_dir / name).is_dir() for name in expected + ["docker-engine"]
+        (options.out_dir / name).is_dir() for name in expected + [runtime_name]
     ):
         report.up_to_date = True
         return report
@@ -178,7 +186,11 @@ def generate(options: Options, progress: Progress = _stderr) -> Report:
         )
 
     env = make_environment()
-    files.extend(render_runtime(env, GENERATOR_VERSION, versions, options.runtime_dir))
+    files.extend(
+        render_runtime(
+            env, GENERATOR_VERSION, versions, options.runtime_dir, options.package_name
+        )
+    )
     started = time.perf_counter()
     files, report.formatted_chunks = format_files(
         files, options.format_cache, options.workers

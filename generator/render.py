@@ -380,16 +380,29 @@ def header(api: m.ApiVersion | None, generator_version: str) -> str:
     )
 
 
+DEFAULT_PACKAGE = "docker_engine"
+
+
+def distribution_name(package_name: str) -> str:
+    """Distribution name of an import package: ``docker_engine`` to ``docker-engine``."""
+    return package_name.replace("_", "-")
+
+
 def render_version(
-    api: m.ApiVersion, env: jinja2.Environment, generator_version: str
+    api: m.ApiVersion,
+    env: jinja2.Environment,
+    generator_version: str,
+    package_name: str = DEFAULT_PACKAGE,
 ) -> list[RenderedFile]:
     """Render one version's distribution into a list of files."""
     root = f"{api.distribution}"
-    package = f"{root}/docker_engine/{api.package}"
+    package = f"{root}/{package_name}/{api.package}"
     context = {
         "api": api,
         "header": header(api, generator_version),
         "generator_version": generator_version,
+        "pkg": package_name,
+        "dist": distribution_name(package_name),
     }
     files = [
         (f"{root}/pyproject.toml", "version/pyproject.toml.jinja"),
@@ -417,13 +430,21 @@ def render_runtime(
     generator_version: str,
     versions: list[m.ApiVersion],
     runtime_dir: Path,
+    package_name: str = DEFAULT_PACKAGE,
 ) -> list[RenderedFile]:
-    """Render the ``docker-engine`` distribution: runtime files plus metadata."""
-    root = "docker-engine"
+    """Render the runtime distribution: the runtime's files plus metadata.
+
+    With another package name, every ``docker_engine`` identifier in the
+    runtime's source (imports, the logger name, the version module prefix)
+    is renamed with it.
+    """
+    root = distribution_name(package_name)
     context = {
         "header": header(None, generator_version),
         "generator_version": generator_version,
         "versions": versions,
+        "pkg": package_name,
+        "dist": root,
     }
     files = [
         RenderedFile(
@@ -438,9 +459,12 @@ def render_runtime(
     for source in sorted(runtime_dir.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:
             continue
-        relative = source.relative_to(runtime_dir.parent).as_posix()
+        relative = source.relative_to(runtime_dir).as_posix()
+        relative = f"{package_name}/{relative}"
         text = source.read_text()
         if source.suffix == ".py":
+            if package_name != DEFAULT_PACKAGE:
+                text = re.sub(rf"\b{DEFAULT_PACKAGE}\b", package_name, text)
             text = f"{context['header']}\n{text}"
         files.append(RenderedFile(f"{root}/{relative}", text, needs_format=False))
     return files

@@ -230,13 +230,14 @@ def operation_doc(op: m.Operation) -> str:
     if op.deprecated:
         parts.append("Deprecated: the daemon may remove this operation.")
     args = []
-    params = op.path_parameters + op.keyword_parameters
-    for param in params:
+    if op.body is not None and op.body.required:
+        args.append((op.body.python_name, op.body.description.strip() or "Body."))
+    for param in op.path_parameters + op.keyword_parameters:
         text = param.description.strip() or param.wire_name
-        if param.default_repr:
-            text += f" The daemon's default is {param.default_repr}."
+        if param.default_repr and param.default_repr not in ("''", '""'):
+            text += f"\n\nDefault: ``{param.default_repr}``."
         args.append((param.python_name, text))
-    if op.body is not None:
+    if op.body is not None and not op.body.required:
         args.append((op.body.python_name, op.body.description.strip() or "Body."))
     if args:
         lines = ["Args:"]

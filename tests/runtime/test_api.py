@@ -11,7 +11,7 @@ from docker_engine._api import ApiClient
 from docker_engine._errors import APIError, ConflictError, NotFoundError
 from docker_engine._models import Model, build_dict
 from docker_engine._transport import Transport
-from fake_daemon import FakeDaemon
+from fake_daemon import DaemonHandler, FakeDaemon, RecordedRequest
 
 
 class Config(Model):
@@ -182,3 +182,61 @@ def test_unknown_status_raises_base_class(daemon: FakeDaemon, api: ApiClient) ->
         api.request("GET", "/teapot")
     assert type(caught.value) is APIError
     assert caught.value.status == 418
+
+
+def frame(stream: int, payload: bytes) -> bytes:
+    return bytes([stream, 0, 0, 0]) + len(payload).to_bytes(4, "big") + payload
+
+
+def test_hijack_round_trip(daemon: FakeDaemon, api: ApiClient) -> None:
+    def upgrade(handler: DaemonHandler, request: RecordedRequest) -> None:
+        handler.wfile.write(
+            b"HTTP/1.1 101 UPGRADED\r\n"
+            b"Content-Type: application/vnd.docker.multiplexed-stream\r\n"
+            b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" + frame(1, b"ready\n")
+        )
+        handler.wfile.flush()
+        stdin = b""
+        while not stdin.endswith(b"\n"):
+            stdin += handler.connection.recv(100)
+        handler.wfile.write(frame(2, b"got " + stdin))
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    daemon.add_function("POST", "/v1.47/containers/web/attach", upgrade)
+    stream = api.hijack(
+        "POST",
+        "/containers/web/attach",
+        tty=False,
+        query={"stream": True, "stdin": True},
+    )
+    with stream:
+        stream.write(b"hello\n")
+        chunks = list(stream)
+    assert [(int(kind), data) for kind, data in chunks] == [
+        (1, b"ready\n"),
+        (2, b"got hello\n"),
+    ]
+    request = daemon.requests[0]
+    assert request.headers["upgrade"] == "tcp"
+    assert request.headers["connection"] == "Upgrade"
+    assert request.target == "/v1.47/containers/web/attach?stream=1&stdin=1"
+
+
+def test_stream_output_multiplexed(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add(
+        "GET",
+        "/v1.47/containers/web/logs",
+        body=frame(1, b"out\n") + frame(2, b"err\n"),
+        headers={"Content-Type": "application/vnd.docker.multiplexed-stream"},
+    )
+    with api.stream_output("GET", "/containers/web/logs", tty=False) as stream:
+        chunks = [(int(kind), data) for kind, data in stream]
+    assert chunks == [(1, b"out\n"), (2, b"err\n")]
+    assert api.transport.idle_connections == 1
+
+
+def test_stream_output_tty_is_raw(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("GET", "/v1.47/containers/web/logs", body=b"\x01raw tty bytes")
+    with api.stream_output("GET", "/containers/web/logs", tty=True) as stream:
+        assert b"".join(data for _, data in stream) == b"\x01raw tty bytes"

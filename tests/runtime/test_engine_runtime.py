@@ -1,0 +1,92 @@
+"""Runtime tests against the real engines of `scripts/engines.sh start`.
+
+Skipped when engines.env does not exist. Each engine is used only through
+its own unix socket.
+"""
+
+from __future__ import annotations
+
+import pytest
+from docker_engine import ApiClient, NotFoundError, Transport
+from docker_engine._encoding import quote_path
+from docker_engine._negotiation import VersionNegotiator
+from engines import TEST_IMAGE, env_file_path, load_engines
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def engines() -> dict[str, str]:
+    try:
+        return load_engines()
+    except FileNotFoundError:
+        pytest.skip(f"{env_file_path()} not found: run scripts/engines.sh start")
+
+
+@pytest.fixture(params=["20.10", "26.1", "28.5"])
+def address(request: pytest.FixtureRequest, engines: dict[str, str]) -> str:
+    if request.param not in engines:
+        pytest.skip(f"engine {request.param} is not running")
+    return engines[request.param]
+
+
+def test_negotiation_picks_served_version(address: str) -> None:
+    installed = ["1.24", "1.41", "1.45", "1.47"]
+    with Transport(address) as transport:
+        version = VersionNegotiator(transport, installed=installed).version()
+        daemon_version = transport.request("GET", "/version").json()["ApiVersion"]
+    daemon_minor = int(daemon_version.split(".")[1])
+    served = [v for v in installed if int(v.split(".")[1]) <= daemon_minor]
+    expected = served[-1]
+    assert version == expected
+
+
+def test_requests_reuse_one_connection(address: str) -> None:
+    with ApiClient(Transport(address), "1.41") as api:
+        for _ in range(3):
+            assert api.request("GET", "/_ping").content == b"OK"
+        assert api.transport.idle_connections == 1
+
+
+def test_missing_container_message(address: str) -> None:
+    with ApiClient(Transport(address), "1.41") as api:
+        with pytest.raises(NotFoundError) as caught:
+            api.request("GET", "/containers/no-such-container-x/json")
+    assert str(caught.value) == (
+        "container 'no-such-container-x' not found (404) on "
+        "GET /v1.41/containers/no-such-container-x/json: "
+        "No such container: no-such-container-x"
+    )
+
+
+def test_attach_stdin_round_trip(address: str) -> None:
+    with ApiClient(Transport(address), "1.41") as api:
+        created = api.request(
+            "POST",
+            "/containers/create",
+            json={
+                "Image": TEST_IMAGE,
+                "Cmd": ["cat"],
+                "OpenStdin": True,
+                "StdinOnce": True,
+                "AttachStdin": True,
+                "AttachStdout": True,
+            },
+        )
+        path = f"/containers/{quote_path(created.json()['Id'])}"
+        try:
+            stream = api.hijack(
+                "POST",
+                path + "/attach",
+                tty=False,
+                query={"stream": True, "stdin": True, "stdout": True},
+            )
+            with stream:
+                api.request("POST", path + "/start")
+                stream.write(b"round trip\n")
+                stream.close_write()
+                output = b"".join(data for _, data in stream)
+            assert output == b"round trip\n"
+            assert api.request("POST", path + "/wait").json()["StatusCode"] == 0
+        finally:
+            api.request("DELETE", path, query={"force": True})

@@ -315,7 +315,9 @@ def prune_imports(text: str) -> str:
         body = body.replace(CHUNK_MARK + "\n" + CHUNK_MARK + "\n", CHUNK_MARK + "\n")
     lines = []
     for line in head.splitlines(keepends=True):
-        if line in _OPTIONAL_IMPORTS and _OPTIONAL_IMPORTS[line] not in body:
+        # --package-name changes the runtime package these imports name.
+        key = re.sub(r"^from \w+ import _", "from docker_engine import _", line)
+        if key in _OPTIONAL_IMPORTS and _OPTIONAL_IMPORTS[key] not in body:
             continue
         match = re.match(r"(\s*from [\w.]+ import )(.+)\n", line)
         if match and not match.group(2).startswith("("):

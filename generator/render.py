@@ -290,6 +290,7 @@ def import_order(name: str) -> tuple[int, str, str]:
 # rendering so that the output passes ruff without a fix step.
 _OPTIONAL_IMPORTS = {
     "import builtins\n": "builtins.",
+    "import enum\n": "enum.",
     "import warnings\n": "warnings.",
     "from docker_engine import _encoding as _enc\n": "_enc.",
     "from docker_engine import _models as _rt\n": "_rt.",
@@ -309,7 +310,10 @@ _OPTIONAL_NAMES = (
 
 
 def prune_imports(text: str) -> str:
-    head, separator, body = text.partition("__all__")
+    # API modules declare __all__ after their imports; models.py has none,
+    # so its first block mark ends the imports there.
+    marker = "__all__" if "__all__" in text else CHUNK_MARK
+    head, separator, body = text.partition(marker)
     if not re.search(r"\b_identity\b", body.split("def _identity", 1)[-1]):
         body = re.sub(r"def _identity\(.*?\n\n(?=# ----)", "", body, flags=re.S)
         body = body.replace(CHUNK_MARK + "\n" + CHUNK_MARK + "\n", CHUNK_MARK + "\n")
@@ -417,10 +421,12 @@ def render_version(
         (f"{package}/api/__init__.py", "version/api/__init__.py.jinja"),
         (f"{package}/py.typed", "version/py.typed.jinja"),
     ]
-    rendered = [
-        RenderedFile(path, env.get_template(template).render(context))
-        for path, template in files
-    ]
+    rendered = []
+    for path, template in files:
+        text = env.get_template(template).render(context)
+        if path.endswith("/models.py"):
+            text = prune_imports(text)
+        rendered.append(RenderedFile(path, text))
     tag_template = env.get_template("version/api/tag.py.jinja")
     for group in api.groups:
         text = prune_imports(tag_template.render(context, group=group))

@@ -47,8 +47,9 @@ class APIError(DockerEngineError):
     """The daemon answered with an HTTP error status (400 or above).
 
     ``message`` is the daemon's own explanation, taken from the JSON body's
-    ``message`` field or from a text/plain body. ``response`` is the complete
-    `Response`, for callers that need the raw headers or bytes.
+    ``message`` field or from a text/plain body. ``path`` is the request path
+    without the query string. ``response`` is the complete `Response`, for
+    callers that need the raw headers or bytes.
     """
 
     status: int
@@ -172,7 +173,10 @@ def error_for_response(response: Response) -> APIError:
         response.content, response.headers.get("content-type")
     )
     cls = STATUS_ERRORS.get(response.status, APIError)
-    return cls(response.status, message, response.method, response.path, response)
+    # The query string is left out of the message because it may carry
+    # build arguments; response.path still has it.
+    path = response.path.partition("?")[0]
+    return cls(response.status, message, response.method, path, response)
 
 
 class DockerConnectionError(DockerEngineError):

@@ -32,10 +32,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import re
 import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
@@ -54,6 +57,7 @@ __all__ = [
     "Response",
     "StreamingResponse",
     "Transport",
+    "redact_target",
 ]
 
 logger = logging.getLogger("docker_engine")
@@ -62,6 +66,7 @@ Body: TypeAlias = bytes | bytearray | memoryview | IO[bytes] | Iterable[bytes] |
 HeaderInput: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]] | None
 
 _DEBUG = logging.DEBUG
+_SECRET_QUERY_VALUE = re.compile(r"(?<=[?&]buildargs=)[^&]*")
 _RECV_SIZE = 65536
 _FILE_CHUNK_SIZE = 65536
 # Bodies up to this size are sent in the same send call as the head.
@@ -169,7 +174,7 @@ class Response:
         return json.loads(self.content)
 
     def __repr__(self) -> str:
-        return f"<Response [{self.status}] {self.method} {self.path}>"
+        return f"<Response [{self.status}] {self.method} {redact_target(self.path)}>"
 
 
 class _Connection:
@@ -275,14 +280,18 @@ class StreamingResponse:
         except TimeoutError as error:
             self._discard()
             raise DockerTimeoutError(
-                "read", conn.timeout, self._transport.address, self.method, self.path
+                "read",
+                conn.timeout,
+                self._transport.address,
+                self.method,
+                redact_target(self.path),
             ) from error
         except (OSError, h11.RemoteProtocolError) as error:
             self._discard()
             raise DockerConnectionError(
                 self._transport.address,
                 f"connection to {self._transport.address} broke while reading "
-                f"the response of {self.method} {self.path}: {error}",
+                f"the response of {self.method} {redact_target(self.path)}: {error}",
             ) from error
         self.close()
 
@@ -333,7 +342,10 @@ class StreamingResponse:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<StreamingResponse [{self.status}] {self.method} {self.path}>"
+        status = self.status
+        return (
+            f"<StreamingResponse [{status}] {self.method} {redact_target(self.path)}>"
+        )
 
 
 class _StaleConnection(Exception):
@@ -390,6 +402,7 @@ class Transport:
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        _transports.add(self)
 
     # -- public API -------------------------------------------------------
 
@@ -417,7 +430,7 @@ class Transport:
         except TimeoutError as error:
             conn.close()
             raise DockerTimeoutError(
-                "read", read_timeout, self.address, method, target
+                "read", read_timeout, self.address, method, redact_target(target)
             ) from error
         except (OSError, h11.RemoteProtocolError) as error:
             conn.close()
@@ -437,7 +450,7 @@ class Transport:
             logger.debug(
                 "%s %s -> %d (%d bytes) in %.2f ms",
                 method,
-                target,
+                redact_target(target),
                 head.status_code,
                 len(content),
                 elapsed,
@@ -469,7 +482,7 @@ class Transport:
             logger.debug(
                 "%s %s -> %d (streaming) in %.2f ms",
                 method,
-                target,
+                redact_target(target),
                 head.status_code,
                 elapsed,
             )
@@ -512,6 +525,15 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"<Transport {self.address}>"
+
+    def _forget_connections(self) -> None:
+        # Runs in a forked child: the pooled sockets are shared with the
+        # parent, so the child closes its copies and starts a fresh pool.
+        self._lock = threading.Lock()
+        idle = self._idle
+        self._idle = []
+        for conn in idle:
+            conn.close()
 
     # -- connections ------------------------------------------------------
 
@@ -621,7 +643,7 @@ class Transport:
             except TimeoutError as error:
                 conn.close()
                 raise DockerTimeoutError(
-                    "read", read_timeout, self.address, method, target
+                    "read", read_timeout, self.address, method, redact_target(target)
                 ) from error
             except (OSError, h11.RemoteProtocolError) as error:
                 conn.close()
@@ -740,12 +762,38 @@ class Transport:
     def _broken(
         self, method: str, target: str, error: BaseException | None
     ) -> DockerConnectionError:
-        text = f"connection to {self.address} broke during {method} {target}"
+        text = (
+            f"connection to {self.address} broke during {method} "
+            f"{redact_target(target)}"
+        )
         if error is not None:
             text += f": {type(error).__name__}: {error}"
         else:
             text += ": the daemon closed it before answering"
         return DockerConnectionError(self.address, text)
+
+
+_transports: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+
+def _forget_connections_after_fork() -> None:
+    for transport in list(_transports):
+        transport._forget_connections()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_connections_after_fork)
+
+
+def redact_target(target: str) -> str:
+    """Hide the values of query parameters that may carry secrets.
+
+    Build arguments (``buildargs``) often carry tokens, so their value is
+    replaced before a request target reaches a log line, repr or message.
+    """
+    if "buildargs=" not in target:
+        return target
+    return _SECRET_QUERY_VALUE.sub("<redacted>", target)
 
 
 def _validated_headers(headers: list[tuple[bytes, bytes]]) -> _H11Headers:

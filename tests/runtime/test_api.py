@@ -240,3 +240,13 @@ def test_stream_output_tty_is_raw(daemon: FakeDaemon, api: ApiClient) -> None:
     daemon.add("GET", "/v1.47/containers/web/logs", body=b"\x01raw tty bytes")
     with api.stream_output("GET", "/containers/web/logs", tty=True) as stream:
         assert b"".join(data for _, data in stream) == b"\x01raw tty bytes"
+
+
+def test_error_path_leaves_out_query(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("POST", "/v1.47/build", status=500, json={"message": "failed"})
+    with pytest.raises(APIError) as caught:
+        api.request("POST", "/build", query={"buildargs": '{"T":"s3cr3t"}'})
+    assert caught.value.path == "/v1.47/build"
+    assert "s3cr3t" not in str(caught.value)
+    assert caught.value.response is not None
+    assert "buildargs=" in caught.value.response.path

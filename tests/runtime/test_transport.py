@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from docker_engine._errors import DockerConnectionError, DockerTimeoutError
-from docker_engine._transport import Transport
+from docker_engine._transport import Transport, redact_target
 from fake_daemon import DaemonHandler, FakeDaemon, RecordedRequest, ReplyFunction
 
 
@@ -389,3 +389,41 @@ def test_debug_log_has_no_header_values(
     transport.request("POST", "/images/create", headers={"X-Registry-Auth": "c2VjcmV0"})
     assert "POST /images/create -> 200" in caplog.text
     assert "c2VjcmV0" not in caplog.text
+
+
+def test_redact_target_hides_buildargs() -> None:
+    target = '/v1.47/build?t=app&buildargs={"TOKEN":"s3cr3t"}&q=1'
+    assert redact_target(target) == "/v1.47/build?t=app&buildargs=<redacted>&q=1"
+    assert redact_target("/v1.47/info") == "/v1.47/info"
+
+
+def test_debug_log_redacts_buildargs(
+    daemon: FakeDaemon, transport: Transport, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon.add("POST", "/build", body=b"{}")
+    caplog.set_level("DEBUG", logger="docker_engine")
+    response = transport.request(
+        "POST", "/build?buildargs=%7B%22T%22%3A%22s3cr3t%22%7D"
+    )
+    assert "buildargs=<redacted>" in caplog.text
+    assert "s3cr3t" not in caplog.text
+    assert "s3cr3t" not in repr(response)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_gets_fresh_pool(daemon: FakeDaemon, transport: Transport) -> None:
+    daemon.add("GET", "/_ping", body=b"OK")
+    transport.request("GET", "/_ping")
+    assert transport.idle_connections == 1
+    pid = os.fork()
+    if pid == 0:
+        # Child: the inherited connection must not be reused.
+        code = 0 if transport.idle_connections == 0 else 1
+        if code == 0 and transport.request("GET", "/_ping").content != b"OK":
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert transport.request("GET", "/_ping").content == b"OK"
+    assert transport.idle_connections == 1
+    assert daemon.connections_used == 2

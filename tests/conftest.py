@@ -18,3 +18,6 @@ for folder in sorted(GENERATED.glob("docker-engine-v1-*"), reverse=True):
         sys.path.insert(0, str(folder))
 if str(ROOT / "runtime") not in sys.path:
     sys.path.insert(0, str(ROOT / "runtime"))
+
+# Fixtures of the real-engine tests (engines, name_prefix, cleanup).
+pytest_plugins = ["conftest_engines"]

@@ -1,0 +1,135 @@
+"""Fixtures and helpers of the tests that run against the real engines.
+
+Registered from tests/conftest.py through ``pytest_plugins``. The engines
+are the ones `scripts/engines.sh start` runs; every fixture here skips the
+test when engines.env does not exist.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from docker_engine import NotFoundError
+from engines import env_file_path, load_engines, request_json
+
+# Engine names in the order used to spread API versions over them.
+ENGINE_ORDER = ("20.10", "26.1", "28.5")
+
+# Every API version the generator emits a package for.
+GENERATED_VERSIONS = tuple(f"1.{minor}" for minor in range(24, 48))
+
+# Prefix of every object a test creates, so leftovers are easy to find.
+NAME_PREFIX = "dengine-test"
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """Sort key of a ``1.NN`` version string."""
+    major, _, minor = version.partition(".")
+    return int(major), int(minor)
+
+
+@functools.cache
+def engine_api_version(address: str) -> str:
+    """Return the newest API version that the engine at ``address`` serves."""
+    version: str = request_json(address, "GET", "/version")["ApiVersion"]
+    return version
+
+
+def engines_serving(engines: dict[str, str], version: str) -> list[str]:
+    """List the engine names, in `ENGINE_ORDER`, whose API range includes ``version``.
+
+    All three engines accept API 1.24 (20.10 down to 1.12), so only the
+    upper end of the range is checked.
+    """
+    return [
+        name
+        for name in ENGINE_ORDER
+        if name in engines
+        and version_key(engine_api_version(engines[name])) >= version_key(version)
+    ]
+
+
+def engine_for_version(engines: dict[str, str], version: str) -> str:
+    """Pick the engine that tests ``version``, rotating over the engines serving it.
+
+    The rotation by minor version gives every engine old and new versions:
+    1.24 runs on 20.10, 1.25 on 26.1, 1.26 on 28.5, and 1.42 (beyond 20.10)
+    on 26.1 or 28.5. Skips the test when no engine serves ``version``.
+    """
+    serving = engines_serving(engines, version)
+    if not serving:
+        pytest.skip(f"no engine in {env_file_path()} serves API {version}")
+    return serving[version_key(version)[1] % len(serving)]
+
+
+def version_module(version: str) -> Any:
+    """Import ``docker_engine.v1_NN`` for a ``1.NN`` version string."""
+    return importlib.import_module(f"docker_engine.v1_{version_key(version)[1]}")
+
+
+def model_class(models: Any, *names: str) -> Any:
+    """Return the first of ``names`` defined in a version's models module.
+
+    Some request bodies were renamed between versions, for example
+    ``ContainerExecRequest`` (up to 1.39) became ``ExecConfig`` (1.40).
+    """
+    for name in names:
+        cls = getattr(models, name, None)
+        if cls is not None:
+            return cls
+    raise AttributeError(f"{models.__name__} defines none of {', '.join(names)}")
+
+
+class Cleanup:
+    """Callables run in reverse order at teardown; missing objects are ignored."""
+
+    def __init__(self) -> None:
+        self._actions: list[Callable[[], object]] = []
+
+    def add(self, action: Callable[[], object]) -> None:
+        """Register ``action`` to run at teardown, before those added earlier."""
+        self._actions.append(action)
+
+    def run(self) -> None:
+        """Run every action, then raise the first failure other than a 404."""
+        failures: list[BaseException] = []
+        while self._actions:
+            action = self._actions.pop()
+            try:
+                action()
+            except NotFoundError:
+                pass
+            except Exception as error:
+                failures.append(error)
+        if failures:
+            raise failures[0]
+
+
+@pytest.fixture(scope="session")
+def engines() -> dict[str, str]:
+    """Engine addresses by name, from engines.env."""
+    try:
+        return load_engines()
+    except FileNotFoundError:
+        pytest.skip(f"{env_file_path()} not found: run scripts/engines.sh start")
+
+
+@pytest.fixture
+def name_prefix() -> str:
+    """Unique prefix for the names of the objects one test creates."""
+    return f"{NAME_PREFIX}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def cleanup() -> Iterator[Cleanup]:
+    """A `Cleanup` whose actions run when the test ends, even when it fails."""
+    actions = Cleanup()
+    try:
+        yield actions
+    finally:
+        actions.run()

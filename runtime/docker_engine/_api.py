@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from ._config import parse_version
 from ._encoding import encode_json_body, encode_query
 from ._errors import error_for_response
+from ._models import Model
 from ._transport import Body, Response, StreamingResponse, Transport
 
 if TYPE_CHECKING:
     from ._streams import ByteStream, HijackedStream, JsonStream, OutputStream
 
-__all__ = ["ApiClient"]
+__all__ = ["ApiClient", "TTY_FROM_BODY"]
+
+# Value of ``tty_from`` that reads the TTY setting from the JSON body.
+TTY_FROM_BODY = "body"
 
 T = TypeVar("T")
 
@@ -198,6 +202,7 @@ class ApiClient:
         path: str,
         *,
         tty: bool | None = None,
+        tty_from: str | None = None,
         query: Mapping[str, Any] | None = None,
         headers: HeaderValues | None = None,
         json: Any = None,
@@ -207,10 +212,16 @@ class ApiClient:
         """Open container output (logs, attach without stdin).
 
         ``tty`` is the container's or exec's TTY setting when known. With a
-        TTY the output is raw, and without one it is multiplexed.
+        TTY the output is raw, and without one it is multiplexed. When
+        ``tty`` is None, ``tty_from`` names the source of the setting: `TTY_FROM_BODY`
+        for the ``Tty`` field of ``json``, or the path of a container inspect
+        endpoint (``/containers/{id}/json``), whose ``Config.Tty`` is fetched
+        with a request before the stream opens.
         """
         from ._streams import OutputStream, is_multiplexed
 
+        if tty is None and tty_from is not None:
+            tty = self._lookup_tty(tty_from, json)
         response = self._open_stream(
             method, path, query, headers, json, content, timeout
         )
@@ -225,19 +236,29 @@ class ApiClient:
         path: str,
         *,
         tty: bool | None = None,
+        tty_from: str | None = None,
         query: Mapping[str, Any] | None = None,
         headers: HeaderValues | None = None,
         json: Any = None,
         content: Body = None,
         timeout: float | None = None,
     ) -> HijackedStream:
-        """Upgrade the connection to a raw stream (attach, exec start with stdin).
+        """Upgrade the connection to a raw stream (attach, exec start).
 
         Sends ``Connection: Upgrade`` and ``Upgrade: tcp``. The returned
-        stream owns the socket and closes it.
+        stream owns the socket and closes it. ``tty`` and ``tty_from`` work
+        as in `stream_output`, except that a container is inspected only
+        when the response's Content-Type does not state the framing, which
+        it does for a 101 response from API 1.42 or later.
         """
-        from ._streams import HijackedStream, upgrade_headers
+        from ._streams import (
+            HijackedStream,
+            multiplexed_from_content_type,
+            upgrade_headers,
+        )
 
+        if tty is None and tty_from == TTY_FROM_BODY:
+            tty = self._lookup_tty(tty_from, json)
         upgrade: dict[str, str | None] = dict(upgrade_headers())
         if headers:
             upgrade.update(headers)
@@ -245,6 +266,14 @@ class ApiClient:
             method, path, query, upgrade, json, content, timeout
         )
         try:
+            if tty is None and tty_from is not None:
+                stated = multiplexed_from_content_type(
+                    response.headers.get("Content-Type"),
+                    self.api_version,
+                    response.status,
+                )
+                if stated is None:
+                    tty = self._lookup_tty(tty_from, json)
             return HijackedStream.from_response(
                 response, tty=tty, api_version=self.api_version
             )
@@ -323,6 +352,22 @@ class ApiClient:
         return [
             (name, value) for name, value in headers.items() if value is not None
         ], content
+
+    def _lookup_tty(self, tty_from: str, json: Any) -> bool:
+        """Return the TTY setting that decides how output is framed."""
+        if tty_from == TTY_FROM_BODY:
+            body = json.to_dict() if isinstance(json, Model) else json
+            # The daemon frames exec output by the start body's Tty, whatever
+            # the exec was created with, and a missing Tty means false.
+            return isinstance(body, Mapping) and bool(body.get("Tty"))
+        document = self.request("GET", tty_from).json()
+        config = document.get("Config") if isinstance(document, dict) else None
+        if not isinstance(config, dict) or "Tty" not in config:
+            raise ValueError(
+                f"GET {tty_from} returned no Config.Tty: expected a container "
+                "inspect document. Pass tty=True or tty=False instead"
+            )
+        return bool(config["Tty"])
 
     def _open_stream(
         self,

@@ -22,15 +22,18 @@ from typing import Protocol
 
 __all__ = [
     "DockerIgnore",
+    "PATH_STAT_HEADER",
     "PathStat",
     "decode_path_stat",
     "iter_file_chunks",
     "pack_build_context",
+    "path_stat_from_headers",
 ]
 
 logger = logging.getLogger("docker_engine")
 
 CHUNK_SIZE = 65536
+PATH_STAT_HEADER = "X-Docker-Container-Path-Stat"
 _BLOCK_SIZE = tarfile.BLOCKSIZE
 
 # Bits of Go's os.FileMode, which the daemon sends as the path stat mode.
@@ -97,6 +100,24 @@ def decode_path_stat(header_value: str) -> PathStat:
         mtime=str(decoded.get("mtime", "")),
         link_target=str(decoded.get("linkTarget", "")),
     )
+
+
+class _HeaderLookup(Protocol):
+    def get(self, name: str, /) -> str | None: ...
+
+
+def path_stat_from_headers(headers: _HeaderLookup) -> PathStat:
+    """Decode the X-Docker-Container-Path-Stat header of an archive response.
+
+    Raises `ValueError` if the header is missing or not valid.
+    """
+    value = headers.get(PATH_STAT_HEADER)
+    if value is None:
+        raise ValueError(
+            f"the archive response has no {PATH_STAT_HEADER} header: "
+            "expected the daemon to send the path's stat"
+        )
+    return decode_path_stat(value)
 
 
 class _Readable(Protocol):

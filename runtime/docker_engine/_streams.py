@@ -26,9 +26,12 @@ import ssl
 from collections.abc import Callable, Iterator
 from enum import IntEnum
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._errors import DockerEngineError
+
+if TYPE_CHECKING:
+    from ._archive import PathStat
 
 __all__ = [
     "ByteStream",
@@ -47,6 +50,7 @@ __all__ = [
     "StreamType",
     "StreamingResponse",
     "is_multiplexed",
+    "multiplexed_from_content_type",
     "upgrade_headers",
 ]
 
@@ -486,13 +490,27 @@ def is_multiplexed(
     """
     if tty is not None:
         return not tty
-    if status == 101 and content_type and _version_tuple(api_version) >= (1, 42):
-        media_type = content_type.split(";", 1)[0].strip().lower()
-        if media_type == MULTIPLEXED_STREAM:
-            return True
-        if media_type == RAW_STREAM:
-            return False
-    return True
+    multiplexed = multiplexed_from_content_type(content_type, api_version, status)
+    return True if multiplexed is None else multiplexed
+
+
+def multiplexed_from_content_type(
+    content_type: str | None, api_version: str, status: int
+) -> bool | None:
+    """Return the framing that the Content-Type of an upgraded response states.
+
+    Returns None when the Content-Type does not decide: the status is not 101,
+    the API version is below 1.42, where daemons label both framings
+    ``application/vnd.docker.raw-stream``, or the media type is another one.
+    """
+    if status != 101 or not content_type or _version_tuple(api_version) < (1, 42):
+        return None
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == MULTIPLEXED_STREAM:
+        return True
+    if media_type == RAW_STREAM:
+        return False
+    return None
 
 
 def _version_tuple(api_version: str) -> tuple[int, ...]:
@@ -502,6 +520,14 @@ def _version_tuple(api_version: str) -> tuple[int, ...]:
         raise ValueError(
             f"invalid API version {api_version!r}: expected a form like '1.47'"
         ) from None
+
+
+def _has_framed_body(headers: HeaderLookup) -> bool:
+    """Return whether a response states its body length, so it ends in HTTP."""
+    return (
+        headers.get("Content-Length") is not None
+        or headers.get("Transfer-Encoding") is not None
+    )
 
 
 def upgrade_headers() -> dict[str, str]:
@@ -723,8 +749,26 @@ class HijackedStream(_OutputReader):
         multiplexed = is_multiplexed(
             tty, response.headers.get("Content-Type"), api_version, response.status
         )
+        if response.status == 200 and _has_framed_body(response.headers):
+            # An ordinary response, for example to exec start with Detach:
+            # the daemon did not switch protocols, so its body is all the output.
+            return cls.finished(
+                b"".join(response.iter_chunks()), multiplexed=multiplexed
+            )
         sock, buffered = response.detach()
         return cls(sock, buffered, multiplexed=multiplexed)
+
+    @classmethod
+    def finished(cls, output: bytes = b"", *, multiplexed: bool) -> HijackedStream:
+        """Return a stream whose output is ``output`` and whose stdin is closed.
+
+        The socket is one end of a socket pair whose other end is already
+        closed, so reads end after ``output`` and writes raise
+        `BrokenPipeError`.
+        """
+        own, peer = socket.socketpair()
+        peer.close()
+        return cls(own, output, multiplexed=multiplexed)
 
     @property
     def socket(self) -> socket.socket:
@@ -793,6 +837,18 @@ class ByteStream(_ItemIterator[bytes]):
     def headers(self) -> HeaderLookup:
         """Response headers."""
         return self._response.headers
+
+    @property
+    def path_stat(self) -> PathStat | None:
+        """Stat of the archived path, from ``X-Docker-Container-Path-Stat``.
+
+        None when the response has no such header (export, image save).
+        Raises `ValueError` if the header is not valid.
+        """
+        from ._archive import PATH_STAT_HEADER, decode_path_stat
+
+        value = self._response.headers.get(PATH_STAT_HEADER)
+        return None if value is None else decode_path_stat(value)
 
     def _generate(self) -> Iterator[bytes]:
         return self._response.iter_chunks()

@@ -9,7 +9,8 @@ it instead.
 
 Timeouts, in seconds:
 
-* ``connect_timeout`` bounds opening the socket and the TLS handshake.
+* ``connect_timeout`` bounds opening the socket and the TLS handshake, and
+  defaults to ``timeout``.
 * ``timeout`` bounds each wait for data of a `Transport.request` response.
   A per-call ``timeout`` overrides it: ``None`` means "use the default" and
   ``math.inf`` means "wait forever".
@@ -342,10 +343,8 @@ class StreamingResponse:
         self.close()
 
     def __repr__(self) -> str:
-        status = self.status
-        return (
-            f"<StreamingResponse [{status}] {self.method} {redact_target(self.path)}>"
-        )
+        target = redact_target(self.path)
+        return f"<StreamingResponse [{self.status}] {self.method} {target}>"
 
 
 class _StaleConnection(Exception):
@@ -389,7 +388,7 @@ class Transport:
             self._ssl_context = self.config.tls.ssl_context()
         agent = _USER_AGENT if user_agent is None else user_agent.encode("latin-1")
         self._base_headers: list[tuple[bytes, bytes]] = [
-            (b"Host", self.config.http_host.encode("idna")),
+            (b"Host", _encode_host(self.config.http_host)),
             (b"User-Agent", agent),
         ]
         # h11 validates header lists on every request but accepts the
@@ -625,10 +624,17 @@ class Transport:
             try:
                 try:
                     self._send(conn, request, body)
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError) as send_error:
                     if reused:
                         raise _StaleConnection() from None
-                    raise
+                    # The daemon may have rejected the request before the
+                    # body was complete and closed the connection. Its error
+                    # response is more useful than the broken pipe.
+                    try:
+                        head = self._read_head(conn, False)
+                    except (OSError, h11.RemoteProtocolError):
+                        raise send_error from None
+                    return conn, head
                 head = self._read_head(conn, reused)
             except _StaleConnection:
                 conn.close()
@@ -794,6 +800,14 @@ def redact_target(target: str) -> str:
     if "buildargs=" not in target:
         return target
     return _SECRET_QUERY_VALUE.sub("<redacted>", target)
+
+
+def _encode_host(host: str) -> bytes:
+    try:
+        return host.encode("ascii")
+    except UnicodeEncodeError:
+        name, _, port = host.rpartition(":")
+        return name.encode("idna") + b":" + port.encode("ascii")
 
 
 def _validated_headers(headers: list[tuple[bytes, bytes]]) -> _H11Headers:

@@ -72,8 +72,11 @@ class DaemonHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length), False
 
     def _dispatch(self) -> None:
-        body, chunked = self._read_body()
         path = self.path.split("?", 1)[0]
+        if (self.command, path) in self.daemon.unread_bodies:
+            body, chunked = b"", False
+        else:
+            body, chunked = self._read_body()
         request = RecordedRequest(
             method=self.command,
             target=self.path,
@@ -124,6 +127,8 @@ class FakeDaemon:
         self.url = "unix://" + self.socket_path
         self.routes: dict[tuple[str, str], Reply | ReplyFunction] = {}
         self.requests: list[RecordedRequest] = []
+        # Routes whose function answers without reading the request body.
+        self.unread_bodies: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._connections = itertools.count(1)
         self._server: _Server | None = None
@@ -153,8 +158,12 @@ class FakeDaemon:
             reply_headers.setdefault("Content-Type", "application/json")
         self.routes[(method, path)] = Reply(status, body, reply_headers)
 
-    def add_function(self, method: str, path: str, function: ReplyFunction) -> None:
+    def add_function(
+        self, method: str, path: str, function: ReplyFunction, *, read_body: bool = True
+    ) -> None:
         self.routes[(method, path)] = function
+        if not read_body:
+            self.unread_bodies.add((method, path))
 
     def start(self) -> FakeDaemon:
         handler = type("BoundHandler", (DaemonHandler,), {"daemon": self})

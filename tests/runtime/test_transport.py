@@ -13,7 +13,13 @@ from collections.abc import Iterator
 import pytest
 from docker_engine._errors import DockerConnectionError, DockerTimeoutError
 from docker_engine._transport import Transport, redact_target
-from fake_daemon import DaemonHandler, FakeDaemon, RecordedRequest, ReplyFunction
+from fake_daemon import (
+    DaemonHandler,
+    FakeDaemon,
+    RecordedRequest,
+    Reply,
+    ReplyFunction,
+)
 
 
 @pytest.fixture
@@ -427,3 +433,24 @@ def test_forked_child_gets_fresh_pool(daemon: FakeDaemon, transport: Transport) 
     assert transport.request("GET", "/_ping").content == b"OK"
     assert transport.idle_connections == 1
     assert daemon.connections_used == 2
+
+
+def test_early_rejection_of_upload_is_returned(
+    daemon: FakeDaemon, transport: Transport
+) -> None:
+    def reject(handler: DaemonHandler, request: RecordedRequest) -> None:
+        handler.send_reply(Reply(413, b'{"message":"too large"}'))
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    daemon.add_function("POST", "/load", reject, read_body=False)
+
+    def endless() -> Iterator[bytes]:
+        block = b"x" * 65536
+        for _ in range(2000):
+            yield block
+
+    response = transport.request("POST", "/load", body=endless())
+    assert response.status == 413
+    assert response.json() == {"message": "too large"}
+    assert transport.idle_connections == 0

@@ -7,6 +7,7 @@ format stage can format each distinct block once across all versions.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import jinja2
 from generator import model as m
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BLACK_LINE_LENGTH = 88
 CHUNK_MARK = "# ---- chunk ----"
 MEMBER_MARK = "    # ---- member ----"
 
@@ -49,6 +51,11 @@ def docstring(text: str, indent: int = 4) -> str:
     if result.endswith('"'):
         # A quote right before the closing triple quote would end the string.
         result = result[:-1] + '\\"'
+    last_line = result.rsplit("\n", 1)[-1]
+    if "\n" in result and len(last_line) + 3 > BLACK_LINE_LENGTH:
+        # black moves the closing quotes of such a docstring to a line of
+        # their own; doing it here saves black the rewrite.
+        result += "\n" + pad
     return result
 
 
@@ -101,7 +108,7 @@ def raw_annotation(ref: m.TypeRef) -> str:
 
 def field_getter(field: m.Field) -> str:
     """Expression that reads ``field`` from ``self._data``."""
-    ref, key = field.type, repr(field.wire_name)
+    ref, key = field.type, json.dumps(field.wire_name)
     if ref.kind == "model":
         return f"_rt.get_model(self._data, {key}, {ref.name})"
     if ref.kind == "enum":
@@ -211,7 +218,7 @@ def path_expression(op: m.Operation) -> str:
     """The request path as a Python expression with quoted parameters."""
     path = op.path.replace("{", "{{").replace("}", "}}")
     if not op.path_parameters:
-        return repr(op.path)
+        return json.dumps(op.path)
     for param in op.path_parameters:
         path = path.replace(
             "{{" + param.wire_name + "}}",
@@ -471,6 +478,8 @@ def render_runtime(
         relative = source.relative_to(runtime_dir).as_posix()
         relative = f"{package_name}/{relative}"
         text = source.read_text()
+        if source.name == "py.typed":
+            text = f"{context['header']}\n"
         if source.suffix == ".py":
             if package_name != DEFAULT_PACKAGE:
                 text = re.sub(rf"\b{DEFAULT_PACKAGE}\b", package_name, text)

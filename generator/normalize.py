@@ -59,6 +59,13 @@ class Normalizer:
     def error(self, pointer: str, message: str) -> None:
         self.problems.error(self.version, pointer, message)
 
+    def missing_definition(self, pointer: str, name: str) -> None:
+        self.error(
+            pointer,
+            f"$ref to missing definition {name!r}: add the definition or fix "
+            "the $ref with a correction in specs/corrections/",
+        )
+
     # -- entry point ------------------------------------------------------
 
     def run(self) -> m.ApiVersion:
@@ -96,7 +103,7 @@ class Normalizer:
             return self.definition_types[name]
         pointer = f"/definitions/{escape_pointer(name)}"
         if name not in self.definitions:
-            self.error(pointer, f"$ref to missing definition {name!r}")
+            self.missing_definition(pointer, name)
             return m.TypeRef("any")
         if name in self._in_progress:
             # Recursive reference: the model class exists under this name.
@@ -127,7 +134,7 @@ class Normalizer:
                 if name is None:
                     continue
                 if name not in self.definitions:
-                    self.error(part_pointer, f"$ref to missing definition {name!r}")
+                    self.missing_definition(part_pointer, name)
                     continue
                 part = self.resolve_all_of(self.definitions[name], part_pointer)
                 merged.setdefault("description", part.get("description", ""))
@@ -151,6 +158,10 @@ class Normalizer:
         if "$ref" in schema:
             name = self.ref_name(schema["$ref"], pointer)
             if name is None:
+                return m.TypeRef("any")
+            if name not in self.definitions:
+                # Report where the $ref is, not where the target would be.
+                self.missing_definition(pointer, name)
                 return m.TypeRef("any")
             return self.definition_type(name)
         schema = self.resolve_all_of(schema, pointer)

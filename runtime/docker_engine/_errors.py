@@ -44,7 +44,7 @@ class DockerEngineError(Exception):
 
 
 class APIError(DockerEngineError):
-    """The daemon answered with an HTTP error status (400 or above).
+    """The daemon responded with an HTTP error status (400 or above).
 
     ``message`` is the daemon's own explanation, taken from the JSON body's
     ``message`` field or from a text/plain body. ``path`` is the request path
@@ -74,7 +74,7 @@ class APIError(DockerEngineError):
         super().__init__(_describe(status, message, method, path))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Pickle without the response, which holds no socket but can be large.
+        # Pickle without the response, which contains no socket but can be large.
         return (type(self), (self.status, self.message, self.method, self.path))
 
 
@@ -149,7 +149,7 @@ def parse_error_message(content: bytes, content_type: str | None) -> str:
     """Extract the daemon's error message from a response body.
 
     The daemon sends ``{"message": "..."}`` as JSON, but some handlers and
-    proxies answer with text/plain. A JSON body without a string ``message``
+    proxies respond with text/plain. A JSON body without a string ``message``
     field is returned as text.
     """
     text = content.decode("utf-8", errors="replace").strip()
@@ -222,7 +222,7 @@ class DockerConnectionError(DockerEngineError):
 
 
 class DockerTimeoutError(DockerEngineError):
-    """The daemon did not accept the connection or answer in time.
+    """The daemon did not accept the connection or respond in time.
 
     ``phase`` is ``"connect"`` or ``"read"``, and ``timeout`` is in seconds.
     """

@@ -163,7 +163,7 @@ def _to_enum(enum_cls: type[E], value: Any) -> E | str:
     try:
         return enum_cls(value)
     except ValueError:
-        # A value added by a newer daemon than the spec knows, for example
+        # A value that a newer daemon added after the spec, for example
         # "rollback_completed", is kept as the plain string.
         return str(value)
 
@@ -233,7 +233,7 @@ def to_json_value(value: Any) -> Any:
 
 
 # Exact types only: a str-based enum member must still go through
-# to_json_value so that to_dict() holds its plain value.
+# to_json_value so that to_dict() contains its plain value.
 _JSON_SCALARS = frozenset((str, int, float, bool))
 
 

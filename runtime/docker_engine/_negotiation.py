@@ -7,7 +7,7 @@ Each API version has its own distribution (``docker-engine-v1-47`` installs
 Negotiation, done once per client:
 
 1. ``HEAD /_ping`` without a version prefix, falling back to ``GET /_ping``
-   when the daemon answers 404 or 405 (HEAD exists since API 1.40). The
+   when the daemon responds with 404 or 405 (HEAD exists since API 1.40). The
    ``Api-Version`` header gives the daemon's newest version.
 2. Without that header, ``GET /version`` gives ``ApiVersion`` and
    ``MinAPIVersion``.

@@ -304,7 +304,7 @@ class StreamingResponse:
         """Take over the socket, with the bytes already received after the head.
 
         After a 101 Switching Protocols (or the 200 of an old-style attach),
-        the daemon speaks a raw stream on the socket. The caller owns the
+        the daemon sends and receives a raw stream on the socket. The caller owns the
         socket from now on and must close it.
         """
         conn = self._conn
@@ -348,7 +348,7 @@ class StreamingResponse:
 
 
 class _StaleConnection(Exception):
-    """A pooled connection was closed by the daemon before it answered."""
+    """A pooled connection was closed by the daemon before it responded."""
 
 
 class Transport:
@@ -375,6 +375,7 @@ class Transport:
         else:
             self.config = parse_host(host, tls)
         self.address = self.config.url
+
         self.timeout = _socket_timeout(timeout)
         self.connect_timeout = (
             self.timeout
@@ -383,9 +384,11 @@ class Transport:
         )
         self.stream_timeout = _socket_timeout(stream_timeout)
         self.max_idle_connections = max_idle_connections
+
         self._ssl_context: ssl.SSLContext | None = None
         if self.config.tls is not None:
             self._ssl_context = self.config.tls.ssl_context()
+
         agent = _USER_AGENT if user_agent is None else user_agent.encode("latin-1")
         self._base_headers: list[tuple[bytes, bytes]] = [
             (b"Host", _encode_host(self.config.http_host)),
@@ -398,6 +401,7 @@ class Transport:
         self._empty_body_headers = _validated_headers(
             [*self._base_headers, (b"Content-Length", b"0")]
         )
+
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._closed = False

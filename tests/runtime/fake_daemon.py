@@ -2,7 +2,7 @@
 
 Routes map (method, path without query) to a canned reply or to a function
 that writes its own response through the handler, for cases such as slow
-answers, dropped connections or protocol upgrades. Every request is
+responses, dropped connections or protocol upgrades. Every request is
 recorded with the number of the connection it arrived on, so tests can
 check connection reuse.
 """
@@ -127,7 +127,7 @@ class FakeDaemon:
         self.url = "unix://" + self.socket_path
         self.routes: dict[tuple[str, str], Reply | ReplyFunction] = {}
         self.requests: list[RecordedRequest] = []
-        # Routes whose function answers without reading the request body.
+        # Routes whose function responds without reading the request body.
         self.unread_bodies: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._connections = itertools.count(1)

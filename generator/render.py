@@ -48,8 +48,10 @@ def docstring(text: str, indent: int = 4) -> str:
     lines = [line.rstrip() for line in text.splitlines()]
     pad = " " * indent
     result = "\n".join(pad + line if line else "" for line in lines).lstrip()
-    if result.endswith('"'):
-        # A quote right before the closing triple quote would end the string.
+    backslashes = len(result) - 1 - len(result[:-1].rstrip("\\"))
+    if result.endswith('"') and backslashes % 2 == 0:
+        # A quote right before the closing triple quote would end the string,
+        # unless an odd number of backslashes already escapes it.
         result = result[:-1] + '\\"'
     last_line = result.rsplit("\n", 1)[-1]
     if "\n" in result and len(last_line) + 3 > BLACK_LINE_LENGTH:

@@ -27,14 +27,16 @@ import os
 import socket
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import jsonschema.exceptions
+# jsonschema ships no type information, and pyproject.toml lists no stubs.
+import jsonschema  # type: ignore[import-untyped]
+import jsonschema.exceptions  # type: ignore[import-untyped]
 
 from generator import load
 from generator.problems import GeneratorError
@@ -423,9 +425,7 @@ def remove_fixtures(engine: Engine, fixtures: Fixtures) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+    return urllib.parse.quote(text, safe="")
 
 
 # --- which requests to send -------------------------------------------------
@@ -476,7 +476,7 @@ def plan_probes(templates: list[str], fixtures: Fixtures) -> list[Probe]:
         "/containers/{id}/json": ["", "?size=1"],
         "/containers/{id}/stats": ["?stream=0"],
     }
-    probes = []
+    probes: list[Probe] = []
     for template in templates:
         if template in SKIPPED:
             continue
@@ -609,7 +609,7 @@ def _describe(error: jsonschema.exceptions.ValidationError) -> str:
         )
     if error.validator == "enum":
         return f"{error.instance!r} is not in the enum {error.validator_value}"
-    message = error.message
+    message = str(error.message)
     return message if len(message) <= 160 else message[:157] + "..."
 
 
@@ -664,7 +664,7 @@ def check_version(
     def fetch(probe: Probe) -> Response:
         return send(engine.address, "GET", f"/v{version}{probe.path}")
 
-    for probe, response in zip(probes, pool.map(fetch, probes)):
+    for probe, response in zip(probes, pool.map(fetch, probes), strict=True):
         if response.status != 200:
             result.failures.append(
                 f"GET /v{version}{probe.path} returned {response.status}: "

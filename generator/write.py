@@ -116,18 +116,44 @@ def _swap(out_dir: Path, staging: Path, retired: Path, names: list[str]) -> None
     retired.mkdir(parents=True, exist_ok=True)
     blocked = {signal.SIGINT, signal.SIGTERM}
     previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    retired_names: list[str] = []
+    placed_names: list[str] = []
     try:
         for name in names:
             current = out_dir / name
             if current.exists():
                 os.rename(current, retired / name)
+                retired_names.append(name)
             os.rename(staging / name, current)
+            placed_names.append(name)
+    except OSError:
+        # The caller deletes the retired folder, so a failed rename must put
+        # every earlier distribution back before the error goes on.
+        _roll_back(out_dir, staging, retired, placed_names, retired_names)
+        raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
 
 
+def _roll_back(
+    out_dir: Path,
+    staging: Path,
+    retired: Path,
+    placed_names: list[str],
+    retired_names: list[str],
+) -> None:
+    for name in reversed(placed_names):
+        os.rename(out_dir / name, staging / name)
+    for name in reversed(retired_names):
+        os.rename(retired / name, out_dir / name)
+
+
 def _write_stamp(out_dir: Path, fingerprint: str, hashes: dict[str, str]) -> None:
     data = {"fingerprint": fingerprint, "distributions": dict(sorted(hashes.items()))}
+    text = json.dumps(data, indent=2) + "\n"
+    if read_stamp(out_dir) == data:
+        # An unchanged re-run leaves even the stamp's mtime alone.
+        return
     temporary = out_dir / f".{STAMP}.{os.getpid()}"
-    temporary.write_text(json.dumps(data, indent=2) + "\n")
+    temporary.write_text(text)
     os.replace(temporary, out_dir / STAMP)

@@ -67,6 +67,18 @@ def engine_for_version(engines: dict[str, str], version: str) -> str:
     return serving[version_key(version)[1] % len(serving)]
 
 
+def newest_version_for(address: str) -> str:
+    """Return the newest generated version that the engine at ``address`` serves.
+
+    This is the version the shim negotiates when every package is installed.
+    """
+    ceiling = version_key(engine_api_version(address))
+    return max(
+        (version for version in GENERATED_VERSIONS if version_key(version) <= ceiling),
+        key=version_key,
+    )
+
+
 def version_module(version: str) -> Any:
     """Import ``docker_engine.v1_NN`` for a ``1.NN`` version string."""
     return importlib.import_module(f"docker_engine.v1_{version_key(version)[1]}")

@@ -24,6 +24,7 @@ from conftest_engines import (
     Cleanup,
     engine_for_version,
     model_class,
+    newest_version_for,
     version_key,
     version_module,
 )
@@ -375,7 +376,7 @@ def newest_target(
     engine: str = request.param
     if engine not in engines:
         pytest.skip(f"engine {engine} missing in engines.env")
-    version = {"20.10": "1.41", "26.1": "1.45", "28.5": "1.47"}[engine]
+    version = newest_version_for(engines[engine])
     result = connect_target(engines, version, engine)
     try:
         yield result

@@ -46,8 +46,9 @@ from typing import Any, cast
 from generator.pipeline import GENERATOR_VERSION
 from generator.problems import GeneratorError
 
-RUNTIME_DISTRIBUTION = "docker-engine"
-VERSION_PATTERN = "docker-engine-v1-*"
+# A version distribution is named after its runtime distribution plus the
+# version: docker-engine-v1-47, or acme-docker-v1-47 with --package-name.
+VERSION_FOLDER = re.compile(r"^(?P<runtime>.+)-v1-(?P<minor>\d+)$")
 
 # The zip format stores dates from 1980 on, in local time without a zone.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -121,8 +122,12 @@ def source_date() -> tuple[int, int, int, int, int, int]:
     return max(ZIP_EPOCH, (date[0], date[1], date[2], date[3], date[4], date[5]))
 
 
-def read_distribution(folder: Path) -> Distribution:
-    """Read a distribution's metadata and file list from its ``pyproject.toml``."""
+def read_distribution(folder: Path, is_runtime: bool) -> Distribution:
+    """Read a distribution's metadata and file list from its ``pyproject.toml``.
+
+    Only the runtime distribution (``is_runtime``) may ship files of the
+    top-level package, such as ``docker_engine/__init__.py``.
+    """
     pyproject = folder / "pyproject.toml"
     try:
         data = load_toml(pyproject.read_text())
@@ -146,12 +151,13 @@ def read_distribution(folder: Path) -> Distribution:
 
     files = {path: folder / path for path in package_files(folder, setuptools)}
     name = project["name"]
-    if name != RUNTIME_DISTRIBUTION and "docker_engine/__init__.py" in files:
-        # The runtime owns docker_engine/__init__.py; a second copy would
-        # overwrite it on install and break the extend_path lookup.
+    top_level_files = [path for path in files if path.count("/") == 1]
+    if not is_runtime and top_level_files:
+        # The runtime owns the top-level package. A second __init__.py would
+        # overwrite the runtime's on install and break its extend_path lookup.
         raise GeneratorError(
-            f"{pyproject}: {name} would ship docker_engine/__init__.py, which "
-            f"only {RUNTIME_DISTRIBUTION} may ship"
+            f"{pyproject}: {name} would ship {', '.join(top_level_files)}, "
+            "which only the runtime distribution may ship"
         )
 
     return Distribution(
@@ -283,26 +289,42 @@ def write_wheel(dist: Distribution, out_dir: Path) -> Path:
     return target
 
 
-def find_distributions(generated: Path) -> list[Path]:
-    """The runtime folder and every version folder, runtime first."""
-    runtime = generated / RUNTIME_DISTRIBUTION
-    versions = sorted(
-        path
-        for path in generated.glob(VERSION_PATTERN)
-        if (path / "pyproject.toml").is_file()
-    )
-    if not (runtime / "pyproject.toml").is_file() or not versions:
+def find_distributions(generated: Path) -> list[tuple[Path, bool]]:
+    """List each distribution folder and whether it is a runtime.
+
+    Each runtime comes first, then its versions, oldest first.
+    """
+    versions: dict[str, list[tuple[int, Path]]] = {}
+    for path in generated.iterdir() if generated.is_dir() else []:
+        match = VERSION_FOLDER.match(path.name)
+        if match and (path / "pyproject.toml").is_file():
+            minor = int(match.group("minor"))
+            versions.setdefault(match.group("runtime"), []).append((minor, path))
+    if not versions:
         raise GeneratorError(
-            f"{generated} has no generated distributions (expected "
-            f"{RUNTIME_DISTRIBUTION}/ and {VERSION_PATTERN}/): run 'make generate' "
-            "first"
+            f"{generated} has no generated version distributions such as "
+            "docker-engine-v1-47/: run 'make generate' first"
         )
-    return [runtime, *versions]
+
+    found = []
+    for runtime_name in sorted(versions):
+        runtime = generated / runtime_name
+        if not (runtime / "pyproject.toml").is_file():
+            raise GeneratorError(
+                f"{runtime / 'pyproject.toml'} is missing, but the version "
+                f"distributions {runtime_name}-v1-NN need it: run 'make generate'"
+            )
+        found.append((runtime, True))
+        found += [(path, False) for _, path in sorted(versions[runtime_name])]
+    return found
 
 
 def build_wheels(generated: Path, out_dir: Path) -> list[Path]:
     """Build one wheel per distribution in ``generated`` into ``out_dir``."""
-    distributions = [read_distribution(f) for f in find_distributions(generated)]
+    distributions = [
+        read_distribution(folder, is_runtime)
+        for folder, is_runtime in find_distributions(generated)
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_wheel(dist, out_dir) for dist in distributions]
 

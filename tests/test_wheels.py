@@ -19,9 +19,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import golden_refresh
 import pytest
 
-from generator import wheels
+from generator import pipeline, wheels
 from generator.pipeline import GENERATOR_VERSION
 from generator.problems import GeneratorError
 
@@ -157,6 +158,61 @@ def test_runtime_all_extra(dist: Path) -> None:
 def test_missing_tree_fails(tmp_path: Path) -> None:
     with pytest.raises(GeneratorError, match="make generate"):
         wheels.build_wheels(tmp_path / "generated", tmp_path / "dist")
+
+
+def test_renamed_package_wheels(tmp_path: Path) -> None:
+    """``generate --package-name`` output packs under the new names."""
+    specs_dir, cache_dir = golden_refresh.write_specs_dir(
+        tmp_path, golden_refresh.fixture_specs()
+    )
+    options = golden_refresh.fixture_options(
+        tmp_path, golden_refresh.FIXTURE_VERSIONS, specs_dir, cache_dir
+    )
+    options.package_name = "acme_docker"
+    pipeline.generate(options, progress=lambda line: None)
+    built = wheels.build_wheels(options.out_dir, tmp_path / "dist")
+    assert [path.name for path in built] == [
+        f"acme_docker-{GENERATOR_VERSION}-py3-none-any.whl",
+        f"acme_docker_v1_40-{GENERATOR_VERSION}-py3-none-any.whl",
+        f"acme_docker_v1_41-{GENERATOR_VERSION}-py3-none-any.whl",
+    ]
+    names = names_in(built[1])
+    assert "acme_docker/v1_40/__init__.py" in names
+    assert "acme_docker/__init__.py" not in names
+    assert f"Requires-Dist: acme-docker=={GENERATOR_VERSION}" in metadata_of(built[1])
+
+
+def write_pyproject(folder: Path, name: str, packages: list[str]) -> None:
+    folder.mkdir(parents=True)
+    listed = ", ".join(f'"{package}"' for package in packages)
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "1.0"\n\n'
+        f"[tool.setuptools]\npackages = [{listed}]\n"
+    )
+    for package in packages:
+        package_dir = folder / package.replace(".", "/")
+        package_dir.mkdir(parents=True, exist_ok=True)
+        (package_dir / "__init__.py").write_text("")
+
+
+def test_version_init_rejected(tmp_path: Path) -> None:
+    write_pyproject(tmp_path / "docker-engine", "docker-engine", ["docker_engine"])
+    write_pyproject(
+        tmp_path / "docker-engine-v1-41",
+        "docker-engine-v1-41",
+        ["docker_engine", "docker_engine.v1_41"],
+    )
+    with pytest.raises(GeneratorError, match="docker_engine/__init__.py"):
+        wheels.build_wheels(tmp_path, tmp_path / "dist")
+
+
+def test_unknown_setting_rejected(tmp_path: Path) -> None:
+    write_pyproject(tmp_path / "docker-engine", "docker-engine", ["docker_engine"])
+    write_pyproject(tmp_path / "docker-engine-v1-41", "docker-engine-v1-41", [])
+    pyproject = tmp_path / "docker-engine" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'package-dir = {"" = "src"}\n')
+    with pytest.raises(GeneratorError, match="does not implement package-dir"):
+        wheels.build_wheels(tmp_path, tmp_path / "dist")
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from generator import model as m
+from generator import tables
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BLACK_LINE_LENGTH = 88
@@ -161,6 +162,8 @@ def api_annotation(annotation: str) -> str:
 
 
 def return_annotation(op: m.Operation) -> str:
+    if op.operation_id in tables.PATH_STAT_OPERATIONS:
+        return "PathStat"
     if op.stream is m.StreamKind.JSON_LINES:
         item = "Any" if op.returns is None else raw_or_typed(op.returns)
         return f"JsonStream[{api_annotation(item)}]"
@@ -216,6 +219,58 @@ def call_kind(op: m.Operation) -> str:
     }.get(op.stream, "request")
 
 
+def tty_source(op: m.Operation) -> str:
+    """Source of the TTY setting that frames the output: "", "container" or "body"."""
+    source = tables.TTY_SOURCES.get(op.operation_id, "")
+    if source.startswith("/"):
+        return "container"
+    return source
+
+
+def tty_from_expression(op: m.Operation) -> str:
+    """The ``tty_from`` argument of a stream call, as a Python expression."""
+    source = tables.TTY_SOURCES[op.operation_id]
+    if not source.startswith("/"):
+        return repr(source)
+    expression = source.replace("{", "{{").replace("}", "}}")
+    for param in op.path_parameters:
+        expression = expression.replace(
+            "{{" + param.wire_name + "}}",
+            "{_enc.quote_path(" + param.python_name + ")}",
+        )
+    return f'f"{expression}"'
+
+
+def returns_path_stat(op: m.Operation) -> bool:
+    return op.operation_id in tables.PATH_STAT_OPERATIONS
+
+
+_TTY_DOC = (
+    "tty: The container's TTY setting, which decides whether the output is "
+    "multiplexed. When None, the method inspects the container{when}."
+)
+
+
+def stream_doc(doc: str, op: m.Operation) -> str:
+    """Add the ``tty`` keyword's entry to the Args section of a docstring."""
+    if tty_source(op) != "container":
+        return doc
+    when = ""
+    if op.stream is m.StreamKind.HIJACKED:
+        when = ", unless the Content-Type of a 101 response from API 1.42 or later states the framing"
+    lines = textwrap.wrap(_TTY_DOC.format(when=when), width=76)
+    entry = "\n".join(
+        ("            " if index == 0 else "                ") + line
+        for index, line in enumerate(lines)
+    )
+    head, separator, tail = doc.rpartition("\n\n        ``")
+    if not separator:
+        return doc
+    if "\n        Args:\n" in head:
+        return f"{head}\n{entry}{separator}{tail}"
+    return f"{head}\n\n        Args:\n{entry}{separator}{tail}"
+
+
 def path_expression(op: m.Operation) -> str:
     """The request path as a Python expression with quoted parameters."""
     path = op.path.replace("{", "{{").replace("}", "}}")
@@ -251,7 +306,9 @@ def operation_doc(op: m.Operation) -> str:
     if args:
         lines = ["Args:"]
         for name, text in args:
-            body = "\n".join("        " + line if line else "" for line in text.splitlines())
+            body = "\n".join(
+                "        " + line if line else "" for line in text.splitlines()
+            )
             lines.append(f"    {name}: {body.strip()}")
         parts.append("\n".join(lines))
     parts.append(f"``{op.http_method} {op.path}`` (operationId ``{op.operation_id}``).")
@@ -305,6 +362,7 @@ _OPTIONAL_IMPORTS = {
     "from docker_engine import _models as _rt\n": "_rt.",
 }
 _OPTIONAL_NAMES = (
+    "PathStat",
     "Iterable",
     "Mapping",
     "Sequence",
@@ -375,11 +433,17 @@ def make_environment() -> jinja2.Environment:
         api_annotation=api_annotation,
         body_annotation=body_annotation,
         call_kind=call_kind,
+        tty_source=tty_source,
+        tty_from_expression=tty_from_expression,
+        returns_path_stat=returns_path_stat,
+        stream_doc=stream_doc,
         path_expression=path_expression,
         operation_doc=operation_doc,
         model_imports=model_imports,
     )
-    env.globals.update(CHUNK_MARK=CHUNK_MARK, MEMBER_MARK=MEMBER_MARK, StreamKind=m.StreamKind)
+    env.globals.update(
+        CHUNK_MARK=CHUNK_MARK, MEMBER_MARK=MEMBER_MARK, StreamKind=m.StreamKind
+    )
     return env
 
 

@@ -25,8 +25,10 @@ STREAM_KINDS: dict[str, StreamKind] = {
     "ContainerLogs": StreamKind.OUTPUT,
     "ServiceLogs": StreamKind.OUTPUT,
     "TaskLogs": StreamKind.OUTPUT,
-    "ExecStart": StreamKind.OUTPUT,
-    # Connections the daemon upgrades to a raw bidirectional stream.
+    # Connections the daemon upgrades to a raw bidirectional stream. Exec
+    # start takes over the connection even without an Upgrade header, so it
+    # always goes through the hijack path, which also carries stdin.
+    "ExecStart": StreamKind.HIJACKED,
     "ContainerAttach": StreamKind.HIJACKED,
     "Session": StreamKind.HIJACKED,
     # Tar archives sent or received without holding them in memory.
@@ -39,6 +41,19 @@ STREAM_KINDS: dict[str, StreamKind] = {
     "ImageGet": StreamKind.TAR_OUT,
     "ImageGetAll": StreamKind.TAR_OUT,
 }
+
+# Where the TTY setting that frames an operation's output comes from: the
+# container inspect path (its Config.Tty, fetched when the caller passes no
+# ``tty``), or "body" for the Tty field of the request body. The daemon frames
+# exec start output by the start body's Tty, not by the exec's own setting.
+TTY_SOURCES: dict[str, str] = {
+    "ContainerLogs": "/containers/{id}/json",
+    "ContainerAttach": "/containers/{id}/json",
+    "ExecStart": "body",
+}
+
+# HEAD operations that return the X-Docker-Container-Path-Stat header only.
+PATH_STAT_OPERATIONS = frozenset({"ContainerArchiveInfo", "ContainerArchiveHead"})
 
 # Types of the items of each JSON stream, by definition name. An item type
 # missing from a version's definitions falls back to a plain mapping.

@@ -174,9 +174,15 @@ def test_container_run(target: Target, name_prefix: str, cleanup: Cleanup) -> No
 def test_container_top(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
     client = target.client
     container_id = start_sleeper(target, cleanup, f"{name_prefix}-sleep")
-    top = client.containers.top(container_id)
+    # Right after start, top can still list "runc init" or only the shell.
+    deadline = time.monotonic() + 10
+    while True:
+        top = client.containers.top(container_id)
+        commands = [process[-1] for process in top.processes]
+        if "sleep 300" in commands or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert "PID" in top.titles
-    commands = [process[-1] for process in top.processes]
     assert "sleep 300" in commands
 
     client.containers.stop(container_id, t=5)
@@ -258,6 +264,17 @@ def test_network(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
         client.networks.inspect(created.id)
 
 
+def wait_for_exit_code(client: Any, exec_id: str) -> int | None:
+    """Return the exec's exit code, waiting up to 10 s for the daemon to store it."""
+    deadline = time.monotonic() + 10
+    while True:
+        exec_info = client.exec.inspect(exec_id)
+        if not exec_info.running or time.monotonic() > deadline:
+            exit_code: int | None = exec_info.exit_code
+            return exit_code
+        time.sleep(0.1)
+
+
 def test_exec(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
     client = target.client
     container_id = start_sleeper(target, cleanup, f"{name_prefix}-exec")
@@ -272,6 +289,14 @@ def test_exec(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
     assert exec_info.id == created.id
     assert exec_info.container_id == container_id
     assert exec_info.running is False
+
+    start_class = model_class(target.models, "ExecStartConfig", "ExecStartRequest")
+    with client.exec.start(
+        created.id, exec_start_config=start_class(detach=False, tty=False)
+    ) as stream:
+        output = stream.read_all()
+    assert output == (b"from exec\n", b"")
+    assert wait_for_exit_code(client, created.id) == 0
 
 
 def test_data_usage(target: Target) -> None:
@@ -403,8 +428,12 @@ def test_delete_running(
     container_id = start_sleeper(newest_target, cleanup, f"{name_prefix}-busy")
     with pytest.raises(ConflictError) as caught:
         newest_target.client.containers.delete(container_id)
-    assert caught.value.status == 409
-    assert caught.value.method == "DELETE"
+    error = caught.value
+    assert error.status == 409
+    assert error.method == "DELETE"
+    assert error.path == f"/v{newest_target.version}/containers/{container_id}"
+    assert "cannot remove" in error.message.lower()
+    assert newest_target.client.containers.inspect(container_id).state.running
 
 
 def test_start_twice(newest_target: Target, name_prefix: str, cleanup: Cleanup) -> None:

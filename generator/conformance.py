@@ -1,4 +1,4 @@
-"""Conformance suite: real engines' JSON answers checked against the specs.
+"""Conformance suite: real engines' JSON responses checked against the specs.
 
 For every requested API version, each GET operation whose 200 response is a
 JSON document is sent with the ``/vX.Y`` prefix to a real engine that serves
@@ -238,7 +238,7 @@ class Fixtures:
 
 
 def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
-    """Create the suite's objects on one engine; the caller removes them."""
+    """Create the suite's objects on one engine. The caller removes them."""
     address = engine.address
     fixtures = Fixtures(prefix)
     labels = {"dockerengine.conformance": "1", "empty": ""}
@@ -332,6 +332,7 @@ def _create_swarm_objects(
             "an inactive or active swarm"
         )
     fixtures.nodes = [node["ID"] for node in call(address, "GET", "/nodes")]
+
     data = base64.b64encode(b"conformance").decode()
     secret = call(
         address,
@@ -347,6 +348,7 @@ def _create_swarm_objects(
         {"Name": f"{fixtures.prefix}-config", "Data": data, "Labels": labels},
     )
     fixtures.configs.append(config["ID"])
+
     file_mode = {"UID": "0", "GID": "0", "Mode": 0o444}
     service = call(
         address,
@@ -380,6 +382,7 @@ def _create_swarm_objects(
         },
     )
     fixtures.services.append(service["ID"])
+
     # The orchestrator creates the task shortly after the service.
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -396,7 +399,7 @@ def _create_swarm_objects(
 
 
 def remove_fixtures(engine: Engine, fixtures: Fixtures) -> list[str]:
-    """Remove everything ``create_fixtures`` made; return the failures."""
+    """Remove everything ``create_fixtures`` made and return the failures."""
     address = engine.address
     steps: list[tuple[str, str]] = []
     steps += [("DELETE", f"/services/{item}") for item in fixtures.services]
@@ -558,7 +561,7 @@ class SpecSchemas:
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One deviation of answers from a schema, at one place in the document.
+    """One deviation of response bodies from a schema, at one place in them.
 
     Array indices in ``location`` are written as ``*``, so the same fault in
     every item of a list is one mismatch.
@@ -613,13 +616,16 @@ def _describe(error: jsonschema.exceptions.ValidationError) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-def check_answer(
-    schemas: SpecSchemas, template: str, answer: Any
+def check_response(
+    schemas: SpecSchemas, template: str, body: Any
 ) -> tuple[set[Mismatch], set[str]]:
-    """Validate one answer; return its mismatches and the locations of nulls."""
+    """Validate one response body against an operation's schema.
+
+    Returns the mismatches and, apart, the locations of tolerated nulls.
+    """
     mismatches = set()
     nulls = set()
-    for error in schemas.validator(template).iter_errors(answer):
+    for error in schemas.validator(template).iter_errors(body):
         for leaf in _leaf_errors(error):
             if leaf.instance is None:
                 nulls.add(f"{template} {_location(leaf)}")
@@ -652,7 +658,7 @@ class VersionResult:
 def check_version(
     engine: Engine, version: str, fixtures: Fixtures, pool: ThreadPoolExecutor
 ) -> VersionResult:
-    """Send every probe of one version and validate the answers."""
+    """Send every probe of one version and validate the response bodies."""
     corrected = SpecSchemas(load.load_spec(version).document)
     uncorrected = SpecSchemas(load.load_spec(version, corrections=[]).document)
     templates = sorted(corrected.operations)
@@ -671,12 +677,12 @@ def check_version(
                 f"{response.body.decode(errors='replace').strip()[:200]}"
             )
             continue
-        answer = response.json()
-        after, nulls = check_answer(corrected, probe.template, answer)
+        body = response.json()
+        after, nulls = check_response(corrected, probe.template, body)
         result.after.update(after)
         result.nulls.update(nulls)
         if probe.template in uncorrected.operations:
-            before, _ = check_answer(uncorrected, probe.template, answer)
+            before, _ = check_response(uncorrected, probe.template, body)
             result.before.update(before)
     return result
 
@@ -737,7 +743,11 @@ def print_details(results: list[VersionResult], out: Any = sys.stderr) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the suite for ``--versions`` and print the table; exit 1 on mismatch."""
+    """Run the suite for ``--versions`` and print the table.
+
+    Returns 1 when a mismatch remains after the corrections or a request
+    fails, else 0.
+    """
     versions = load.parse_version_range(args.versions)
     engines = read_engines(args.engines)
     results = run(versions, engines)

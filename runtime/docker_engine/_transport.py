@@ -618,10 +618,21 @@ class Transport:
             body = bytes(body)
         method_bytes = method.encode("ascii")
         request_headers = self._build_headers(method_bytes, headers, body)
-        request = h11.Request(
-            method=method_bytes, target=target.encode("ascii"), headers=request_headers
-        )
-        replayable = body is None or isinstance(body, (bytes, bytearray, memoryview))
+        try:
+            request = h11.Request(
+                method=method_bytes,
+                target=target.encode("ascii"),
+                headers=request_headers,
+            )
+        except h11.LocalProtocolError as error:
+            # For example a header value containing a line break. h11 quotes
+            # the bad value, which may be a credential, so only its reason
+            # is kept.
+            reason = str(error).split(" b'", 1)[0].split(' b"', 1)[0]
+            raise ValueError(
+                f"invalid request {method} {redact_target(target)}: {reason}"
+            ) from None
+        replayable = body is None or isinstance(body, bytes)
         while True:
             conn, reused = self._acquire()
             conn.set_timeout(read_timeout)

@@ -171,6 +171,22 @@ def test_container_run(target: Target, name_prefix: str, cleanup: Cleanup) -> No
         client.containers.inspect(container_id)
 
 
+def test_container_tty_logs(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
+    client = target.client
+    body = target.models.ContainerCreateRequest(
+        image=TEST_IMAGE, cmd=["echo", "hello"], tty=True
+    )
+    created = client.containers.create(name=f"{name_prefix}-tty", body=body)
+    cleanup.add(lambda: client.containers.delete(created.id, force=True))
+    client.containers.start(created.id)
+    assert client.containers.wait(created.id).status_code == 0
+
+    # Without the tty argument, logs inspects the container to learn that
+    # the output is raw; a TTY turns "\n" into "\r\n".
+    output = client.containers.logs(created.id, stdout=True, stderr=True)
+    assert output.read_all() == (b"hello\r\n", b"")
+
+
 def test_container_top(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
     client = target.client
     container_id = start_sleeper(target, cleanup, f"{name_prefix}-sleep")

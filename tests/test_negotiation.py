@@ -307,3 +307,13 @@ def test_no_common_version(engines: dict[str, str]) -> None:
 def test_oldest_installed_only(engine: str) -> None:
     result = run_script(NEGOTIATE_SCRIPT, engine, version_paths(["1.24"]))
     assert result == {"version": "1.24"}
+
+
+def test_pinned_skips_probe(proxy: LoggingProxy) -> None:
+    environ = {"DOCKER_HOST": proxy.address, "DOCKER_API_VERSION": "1.30"}
+    client = docker_engine.Client.from_env(environ=environ)
+    try:
+        client.system.info()
+    finally:
+        client.api.close()
+    assert proxy.request_lines == ["GET /v1.30/info"]

@@ -587,7 +587,9 @@ def _leaf_errors(
 
 
 def _location(error: jsonschema.exceptions.ValidationError) -> str:
-    parts = ["*" if isinstance(part, int) else str(part) for part in error.path]
+    parts = [
+        "*" if isinstance(part, int) else str(part) for part in error.absolute_path
+    ]
     return "/" + "/".join(parts)
 
 

@@ -79,7 +79,7 @@ def schemas(version: str, corrected: bool) -> conformance.SpecSchemas:
 def locations(
     version: str, template: str, bodies: list[Any], corrected: bool
 ) -> set[str]:
-    """Return the places where the response bodies deviate from a schema, nulls apart."""
+    """Return where the response bodies deviate from a schema, nulls apart."""
     found = set()
     spec = schemas(version, corrected)
     for body in bodies:

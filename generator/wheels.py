@@ -214,17 +214,25 @@ def find_packages(folder: Path, setting: list[str] | dict[str, Any]) -> list[str
 
 
 def metadata_text(project: dict[str, Any], folder: Path) -> str:
-    """Core metadata 2.1 (the METADATA file) from the ``[project]`` table."""
+    """Build the METADATA file from the ``[project]`` table.
+
+    A ``license`` string is an SPDX expression, written as
+    ``License-Expression``, which needs core metadata 2.4. The older table
+    form ``{ text = ... }`` is written as ``License`` in metadata 2.1.
+    """
+    license_value = project.get("license")
+    version = "2.4" if isinstance(license_value, str) else "2.1"
     lines = [
-        "Metadata-Version: 2.1",
+        f"Metadata-Version: {version}",
         f"Name: {project['name']}",
         f"Version: {project['version']}",
     ]
     if "description" in project:
         lines.append(f"Summary: {project['description']}")
-    license_text = project.get("license", {}).get("text")
-    if license_text:
-        lines.append(f"License: {license_text}")
+    if isinstance(license_value, str):
+        lines.append(f"License-Expression: {license_value}")
+    elif isinstance(license_value, dict) and license_value.get("text"):
+        lines.append(f"License: {license_value['text']}")
     if "requires-python" in project:
         lines.append(f"Requires-Python: {project['requires-python']}")
     for requirement in project.get("dependencies", []):

@@ -16,8 +16,8 @@ does not implement raise `GeneratorError` instead of being ignored.
 Reproducibility: the same generated tree gives the same wheel bytes.
 Entries are sorted by path, and every entry has the same timestamp, mode
 0644 and Unix as its creating system. The timestamp is $SOURCE_DATE_EPOCH
-when that is set, as the reproducible-builds convention asks. Otherwise it
-is 1980-01-01 00:00:00, the earliest date a zip entry can hold. The pinned
+when that is set, following the reproducible-builds convention. Otherwise it
+is 1980-01-01 00:00:00, the earliest date a zip entry can store. The pinned
 inputs give no better date: the manifest pins a moby/moby commit but not
 its date, and the generator stamp is a hash. The generated files carry
 the commit and spec sha256 in their headers, so the bytes still change

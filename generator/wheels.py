@@ -22,6 +22,10 @@ inputs give no better date: the manifest pins a moby/moby commit but not
 its date, and the generator stamp is a hash. The generated files carry
 the commit and spec sha256 in their headers, so the bytes still change
 whenever an input does.
+
+NOTE: deflate output depends on the zlib build (zlib-ng, which some Linux
+distributions ship, compresses differently), so identical bytes are
+assured only with the same zlib.
 """
 
 from __future__ import annotations

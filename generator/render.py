@@ -537,6 +537,10 @@ def render_runtime(
             f"{root}/README.md",
             env.get_template("runtime/README.md.jinja").render(context),
         ),
+        RenderedFile(
+            f"{root}/{package_name}/_versions.py",
+            env.get_template("runtime/_versions.py.jinja").render(context),
+        ),
     ]
     for source in sorted(runtime_dir.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:

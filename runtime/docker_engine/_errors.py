@@ -12,6 +12,7 @@ Messages never contain request headers, so registry credentials sent in
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import ssl
@@ -266,13 +267,35 @@ class MissingVersionPackageError(VersionError):
 
     def __init__(self, version: str, installed: list[str] | None = None) -> None:
         self.version = version
-        self.distribution = "docker-engine-v" + version.replace(".", "-")
-        text = (
-            f"API version {version} is not installed: "
-            f"run 'pip install {self.distribution}'"
-        )
+        generated, runtime_name = generated_versions()
+        self.distribution = f"{runtime_name}-v" + version.replace(".", "-")
+        if generated and version not in generated:
+            text = (
+                f"API version {version} has no client package: this build of "
+                f"{runtime_name} was generated for {generated[0]}\u2013"
+                f"{generated[-1]}. Pin a version in that range"
+            )
+        else:
+            text = (
+                f"API version {version} is not installed: "
+                f"run 'pip install {self.distribution}'"
+            )
         if installed:
             text += f" (installed versions: {', '.join(installed)})"
         else:
             text += " (no version package is installed)"
         super().__init__(text)
+
+
+def generated_versions() -> tuple[tuple[str, ...], str]:
+    """Versions the generator produced for this runtime, and its distribution name.
+
+    The generator writes them to ``_versions.py`` next to this module; a
+    runtime imported from its source tree has no such file and returns an
+    empty tuple.
+    """
+    try:
+        module = importlib.import_module(f"{__package__}._versions")
+    except ImportError:
+        return (), "docker-engine"
+    return tuple(module.GENERATED_VERSIONS), str(module.DISTRIBUTION)

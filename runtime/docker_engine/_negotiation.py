@@ -35,6 +35,7 @@ from ._errors import (
     MissingVersionPackageError,
     VersionError,
     error_for_response,
+    generated_versions,
 )
 from ._transport import Transport
 
@@ -95,6 +96,15 @@ def _daemon_range(daemon: DaemonVersions) -> str:
     return f"{low}\u2013{daemon.api_version}"
 
 
+def _suggestion(daemon: DaemonVersions) -> str:
+    """``pip install`` command for the best version package for ``daemon``."""
+    generated, runtime_name = generated_versions()
+    ceiling = version_key(daemon.api_version)
+    usable = [v for v in generated if version_key(v) <= ceiling]
+    version = usable[-1] if usable else daemon.api_version
+    return f"'pip install {runtime_name}-v{version.replace('.', '-')}'"
+
+
 def choose_version(daemon: DaemonVersions, installed: list[str]) -> str:
     """Pick the newest installed version the daemon serves.
 
@@ -104,8 +114,7 @@ def choose_version(daemon: DaemonVersions, installed: list[str]) -> str:
     if not installed:
         raise VersionError(
             f"no docker-engine version package is installed (daemon supports "
-            f"{_daemon_range(daemon)}): install one, e.g. "
-            f"'pip install docker-engine-v{daemon.api_version.replace('.', '-')}'"
+            f"{_daemon_range(daemon)}): install one, e.g. {_suggestion(daemon)}"
         )
     ceiling = version_key(daemon.api_version)
     candidates = [version for version in installed if version_key(version) <= ceiling]
@@ -115,8 +124,7 @@ def choose_version(daemon: DaemonVersions, installed: list[str]) -> str:
     raise VersionError(
         f"no common API version: daemon supports {_daemon_range(daemon)}, "
         f"installed packages cover {_format_range(installed)}. Install the "
-        f"package of a version in the daemon's range, e.g. 'pip install "
-        f"docker-engine-v{daemon.api_version.replace('.', '-')}'"
+        f"package of a version in the daemon's range, e.g. {_suggestion(daemon)}"
     )
 
 
@@ -164,7 +172,17 @@ def negotiate(transport: Transport, installed: list[str]) -> str:
             daemon = DaemonVersions(
                 daemon.api_version, _fetch_version(transport).min_version
             )
-    chosen = choose_version(daemon, installed)
+    try:
+        chosen = choose_version(daemon, installed)
+    except VersionError as error:
+        if daemon.min_version is not None:
+            raise
+        # Fetch the daemon's minimum so that the error names its full range.
+        try:
+            minimum = _fetch_version(transport).min_version
+        except DockerEngineError:
+            raise error from None
+        chosen = choose_version(DaemonVersions(daemon.api_version, minimum), installed)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
             "negotiated API %s (daemon %s, installed %s)",

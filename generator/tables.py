@@ -42,10 +42,10 @@ STREAM_KINDS: dict[str, StreamKind] = {
     "ImageGetAll": StreamKind.TAR_OUT,
 }
 
-# Where the TTY setting that frames an operation's output comes from: the
-# container inspect path (its Config.Tty, fetched when the caller passes no
-# ``tty``), or "body" for the Tty field of the request body. The daemon frames
-# exec start output by the start body's Tty, not by the exec's own setting.
+# Source of the TTY setting that frames an operation's output: the container
+# inspect path (its Config.Tty, fetched when the caller passes no ``tty``),
+# or "body" for the Tty field of the request body. The daemon frames exec
+# start output by the start body's Tty, not by the exec's own setting.
 TTY_SOURCES: dict[str, str] = {
     "ContainerLogs": "/containers/{id}/json",
     "ContainerAttach": "/containers/{id}/json",
@@ -70,6 +70,7 @@ STREAM_ITEM_MODELS: dict[str, str] = {
 METHOD_NAMES: dict[str, str] = {
     "ContainerExec": "create",
     "ContainerArchive": "get_archive",
+    "ContainerArchiveHead": "archive_info",
     "ContainerGetArchive": "get_archive",
     "PutContainerArchive": "put_archive",
     "ContainerPutArchive": "put_archive",

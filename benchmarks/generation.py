@@ -1,0 +1,86 @@
+"""Generation time and peak memory, against openapi-generator's python client.
+
+Runs the generator's CLI in child processes. A cold run gets an empty
+output folder and an empty cache folder through GENERATOR_CACHE_DIR, so it
+validates and formats everything again. The pinned specs stay in the
+default spec cache, because downloading them is not part of generation.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import peers
+from benchmarks.process import Run, check, run
+from benchmarks.stats import Collector, rotate
+
+ALL_VERSIONS = "1.24-1.47"
+SPEC_CACHE = peers.ROOT / ".cache" / "specs"
+
+COLD_ALL = "all 24 versions, cold"
+NO_OP = "all 24 versions, no-op re-run"
+COLD_ONE = "v1.47 only, cold"
+OPENAPI_47 = "v1.47, python client"
+OPENAPI_41 = "v1.41, python client"
+
+OURS = "docker-engine-generator"
+OPENAPI = "openapi-generator"
+
+
+def _generate(versions: str, out: Path, cache: Path) -> Run:
+    env = dict(os.environ, GENERATOR_CACHE_DIR=str(cache))
+    command = [sys.executable, "-m", "generator", "generate", "--versions", versions]
+    command += ["--out", str(out)]
+    return check(run(command, env=env, cwd=peers.ROOT), f"generate {versions}")
+
+
+def _openapi(version: str, out: Path) -> Run:
+    tool = peers.VENV / "bin" / "openapi-generator-cli"
+    # The published specs from v1.32 on fail openapi-generator's validation,
+    # so it is skipped for every version alike.
+    command = [str(tool), "generate", "-g", "python", "--skip-validate-spec"]
+    command += ["-i", str(SPEC_CACHE / f"v{version}.yaml"), "-o", str(out)]
+    return check(run(command, cwd=peers.ROOT), f"openapi-generator v{version}")
+
+
+def measure(rounds: int, java: str | None) -> tuple[Collector, list[str]]:
+    """Run every task once per round; return the series and skipped tasks."""
+    collector = Collector("generation")
+    skipped: list[str] = []
+    memory: dict[tuple[str, str], list[float]] = {}
+
+    def record(task: str, peer: str, result: Run) -> None:
+        collector.add(task, peer, result.seconds, "s")
+        memory.setdefault((task, peer), []).append(result.peak_mib)
+
+    def ours_all(work: Path) -> None:
+        out, cache = work / "out", work / "cache"
+        record(COLD_ALL, OURS, _generate(ALL_VERSIONS, out, cache))
+        record(NO_OP, OURS, _generate(ALL_VERSIONS, out, cache))
+
+    def ours_one(work: Path) -> None:
+        record(COLD_ONE, OURS, _generate("1.47", work / "out", work / "cache"))
+
+    def openapi(version: str, task: str) -> Callable[[Path], None]:
+        return lambda work: record(task, OPENAPI, _openapi(version, work / "out"))
+
+    tasks: list[Callable[[Path], None]] = [ours_all, ours_one]
+    if java is None:
+        skipped.append("openapi-generator: java is missing and apt-get failed")
+    else:
+        tasks += [openapi("1.47", OPENAPI_47), openapi("1.41", OPENAPI_41)]
+    for round_index in range(rounds):
+        for task in rotate(tasks, round_index):
+            work = Path(tempfile.mkdtemp(prefix="docker-engine-bench-gen-"))
+            try:
+                task(work)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    for (task, peer), peaks in memory.items():
+        collector.series[(task, peer)].notes["peak MiB"] = max(peaks)
+    return collector, skipped

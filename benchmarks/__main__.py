@@ -60,6 +60,7 @@ def main() -> int:
     _log("installing the peers into .cache/bench-venv")
     python = peers.ensure_venv()
     java = peers.ensure_java()
+    peers.snapshot_client(python)
 
     series: list[Series] = []
     notes: list[str] = []

@@ -11,6 +11,7 @@ from benchmarks.report import (
     find,
     key_value_table,
     median_of,
+    spread,
     target_table,
     task_table,
 )
@@ -42,9 +43,9 @@ Method: each round runs every peer once per task, in an order rotated every
 round, so that the peers share the machine's noise. A figure is the median
 of the rounds. Ratios divide medians of the same run. Clients talk to a
 real engine over its unix socket. The client under test is
-`docker_engine.v1_47`, and every peer pins API 1.47 too. The machine was
-shared with other work while it ran, so single figures vary by about 20%
-between runs; the ratios vary less.
+`docker_engine.v1_47`, and every peer pins API 1.47 too. Other work
+(test runs on the same engines and CPU) shared the machine while it ran, so
+the min–max columns show how far single rounds strayed from the median.
 """
 
 
@@ -136,9 +137,9 @@ def _generation(series: list[Series]) -> list[str]:
         "one process of the run (`ru_maxrss` from `wait4`), not a sum over "
         "the generator's worker processes.",
         "",
-        "| task | tool | median (s) | runs | ratio to openapi-generator v1.47 "
-        "| peak memory (MiB) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| task | tool | median (s) | min–max | runs "
+        "| ratio to openapi-generator v1.47 | peak memory (MiB) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     reference = median_of(series, generation.OPENAPI_47, generation.OPENAPI)
     for entry in series:
@@ -148,7 +149,7 @@ def _generation(series: list[Series]) -> list[str]:
         peak = float(entry.notes.get("peak MiB", math.nan))
         lines.append(
             f"| {entry.task} | {entry.peer} | {entry.median:.2f} | "
-            f"{len(entry.samples)} | {ratio:.2f}x | {peak:.0f} |"
+            f"{spread(entry)} | {len(entry.samples)} | {ratio:.2f}x | {peak:.0f} |"
         )
     lines.append("")
     return lines
@@ -196,8 +197,10 @@ def _streams(series: list[Series]) -> list[str]:
         "response to the end of the connection without parsing anything. "
         "`http.client` reads the body without splitting the frames of the "
         "multiplexed stream. docker_engine demultiplexes into "
-        "(stream, bytes) pairs. docker-py yields one bytes object per frame "
-        "(per read for TTY). aiodocker yields decoded str lines.",
+        "(stream, bytes) pairs. docker-py yields one bytes object per frame, "
+        "and for a TTY one per byte: docker 7.2.0 reads raw streams with a "
+        "chunk size of 1 (`APIClient._stream_raw_result`). aiodocker yields "
+        "decoded str lines.",
         "",
     ]
     for task in (LOGS_PLAIN, LOGS_TTY):

@@ -1,9 +1,12 @@
 """Generation time and peak memory, against openapi-generator's python client.
 
-Runs the generator's CLI in child processes. A cold run gets an empty
-output folder and an empty cache folder through GENERATOR_CACHE_DIR, so it
-validates and formats everything again. The pinned specs stay in the
-default spec cache, because downloading them is not part of generation.
+Runs the generator's CLI in child processes, from a copy of the generator,
+templates, specs and runtime taken when the section starts, so that edits
+to the work tree during the run change neither the code measured nor the
+no-op run's input fingerprint. A cold run gets an empty output folder and
+an empty cache folder through GENERATOR_CACHE_DIR, so it validates and
+formats everything again. The pinned specs are read from the work tree's
+spec cache, because downloading them is not part of generation.
 """
 
 from __future__ import annotations
@@ -32,11 +35,27 @@ OURS = "docker-engine-generator"
 OPENAPI = "openapi-generator"
 
 
-def _generate(versions: str, out: Path, cache: Path) -> Run:
+SNAPSHOT_PARTS = ["generator", "templates", "specs", "runtime"]
+
+
+def snapshot_generator(target: Path) -> Path:
+    """Copy the generator's inputs to ``target`` and return it."""
+    for name in SNAPSHOT_PARTS:
+        shutil.copytree(
+            peers.ROOT / name,
+            target / name,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    return target
+
+
+def _generate(snapshot: Path, versions: str, out: Path, cache: Path) -> Run:
     env = dict(os.environ, GENERATOR_CACHE_DIR=str(cache))
+    # `python -m` puts the working folder first on sys.path, ahead of the
+    # work tree's editable install, so the snapshot's generator runs.
     command = [sys.executable, "-m", "generator", "generate", "--versions", versions]
-    command += ["--out", str(out)]
-    return check(run(command, env=env, cwd=peers.ROOT), f"generate {versions}")
+    command += ["--out", str(out), "--cache", str(SPEC_CACHE)]
+    return check(run(command, env=env, cwd=snapshot), f"generate {versions}")
 
 
 def _openapi(version: str, out: Path) -> Run:
@@ -58,13 +77,18 @@ def measure(rounds: int, java: str | None) -> tuple[Collector, list[str]]:
         collector.add(task, peer, result.seconds, "s")
         memory.setdefault((task, peer), []).append(result.peak_mib)
 
+    snapshot = snapshot_generator(
+        Path(tempfile.mkdtemp(prefix="docker-engine-bench-src-")) / "src"
+    )
+
     def ours_all(work: Path) -> None:
         out, cache = work / "out", work / "cache"
-        record(COLD_ALL, OURS, _generate(ALL_VERSIONS, out, cache))
-        record(NO_OP, OURS, _generate(ALL_VERSIONS, out, cache))
+        record(COLD_ALL, OURS, _generate(snapshot, ALL_VERSIONS, out, cache))
+        record(NO_OP, OURS, _generate(snapshot, ALL_VERSIONS, out, cache))
 
     def ours_one(work: Path) -> None:
-        record(COLD_ONE, OURS, _generate("1.47", work / "out", work / "cache"))
+        out, cache = work / "out", work / "cache"
+        record(COLD_ONE, OURS, _generate(snapshot, "1.47", out, cache))
 
     def openapi(version: str, task: str) -> Callable[[Path], None]:
         return lambda work: record(task, OPENAPI, _openapi(version, work / "out"))
@@ -74,13 +98,16 @@ def measure(rounds: int, java: str | None) -> tuple[Collector, list[str]]:
         skipped.append("openapi-generator: java is missing and apt-get failed")
     else:
         tasks += [openapi("1.47", OPENAPI_47), openapi("1.41", OPENAPI_41)]
-    for round_index in range(rounds):
-        for task in rotate(tasks, round_index):
-            work = Path(tempfile.mkdtemp(prefix="docker-engine-bench-gen-"))
-            try:
-                task(work)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+    try:
+        for round_index in range(rounds):
+            for task in rotate(tasks, round_index):
+                work = Path(tempfile.mkdtemp(prefix="docker-engine-bench-gen-"))
+                try:
+                    task(work)
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
+    finally:
+        shutil.rmtree(snapshot.parent, ignore_errors=True)
     for (task, peer), peaks in memory.items():
         collector.series[(task, peer)].notes["peak MiB"] = max(peaks)
     return collector, skipped

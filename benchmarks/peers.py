@@ -60,15 +60,39 @@ def ensure_java() -> str | None:
     return shutil.which("java")
 
 
-def client_path() -> str:
-    """Return the PYTHONPATH that makes the generated v1.47 client importable."""
-    paths = [ROOT, GENERATED / "docker-engine", GENERATED / "docker-engine-v1-47"]
-    return os.pathsep.join(str(path) for path in paths)
+CLIENT_SNAPSHOT = ROOT / ".cache" / "bench-client"
+CLIENT_DISTRIBUTIONS = ["docker-engine", "docker-engine-v1-47"]
+
+
+def snapshot_client(python: Path) -> None:
+    """Copy the generated v1.47 client aside and write its bytecode.
+
+    Workers import the copy, so a `make generate` that rewrites generated/
+    during the run cannot change the code under test or make the workers
+    compile modules again.
+    """
+    shutil.rmtree(CLIENT_SNAPSHOT, ignore_errors=True)
+    for name in CLIENT_DISTRIBUTIONS:
+        shutil.copytree(
+            GENERATED / name,
+            CLIENT_SNAPSHOT / name,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    subprocess.run(
+        [str(python), "-m", "compileall", "-q", str(CLIENT_SNAPSHOT)], check=True
+    )
 
 
 def client_env() -> dict[str, str]:
-    """Return the environment of the benchmark venv's worker processes."""
-    return dict(os.environ, PYTHONPATH=client_path())
+    """Return the environment of the benchmark venv's worker processes.
+
+    Bytecode writing is allowed again, so that every peer imports from
+    bytecode caches after its first run.
+    """
+    paths = [ROOT] + [CLIENT_SNAPSHOT / name for name in CLIENT_DISTRIBUTIONS]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(path) for path in paths))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def package_versions(python: Path) -> dict[str, str]:

@@ -34,6 +34,13 @@ def _ratio(value: float, reference: float) -> str:
     return f"{value / reference:.2f}x"
 
 
+def spread(entry: Series) -> str:
+    """Return the lowest and highest sample, such as ``1.2–1.5``."""
+    if not entry.samples:
+        return "n/a"
+    return f"{_number(min(entry.samples))}–{_number(max(entry.samples))}"
+
+
 def find(series: list[Series], task: str, peer: str) -> Series | None:
     for entry in series:
         if entry.task == task and entry.peer == peer:
@@ -59,7 +66,7 @@ def task_table(
         return []
     unit = rows[0].unit
     direction = "lower is better" if rows[0].lower_is_better else "higher is better"
-    header = ["peer", f"median ({unit}, {direction})", "runs"]
+    header = ["peer", f"median ({unit}, {direction})", "min–max", "runs"]
     header += [f"ratio to {name}" for name in references]
     header += note_keys
     if target:
@@ -67,7 +74,8 @@ def task_table(
     lines = [f"**{task}**", "", "| " + " | ".join(header) + " |"]
     lines.append("|" + " --- |" * len(header))
     for entry in rows:
-        cells = [entry.peer, _number(entry.median), str(len(entry.samples))]
+        cells = [entry.peer, _number(entry.median), spread(entry)]
+        cells.append(str(len(entry.samples)))
         cells += [
             _ratio(entry.median, median_of(series, task, name)) for name in references
         ]

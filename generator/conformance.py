@@ -26,6 +26,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -45,7 +46,12 @@ DEFAULT_ENGINES_ENV = load.ROOT / ".cache" / "engines" / "engines.env"
 TEST_IMAGE = "dockerengine-test:busybox"
 NAME_PREFIX = "dockerengine-conformance"
 REQUEST_TIMEOUT = 60.0
-WORKERS = 8
+# Engines answer 500 to a disk usage request while another one runs.
+_DISK_USAGE_LOCK = threading.Lock()
+
+# Requests in flight per engine, and versions checked at the same time.
+REQUEST_WORKERS = 16
+VERSION_WORKERS = 4
 
 # GET operations with a JSON 200 schema that the suite does not send, and why.
 SKIPPED = {
@@ -657,19 +663,38 @@ class VersionResult:
     failures: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VersionSchemas:
+    """The corrected and the uncorrected schemas of one API version."""
+
+    corrected: SpecSchemas
+    uncorrected: SpecSchemas
+
+    @classmethod
+    def load(cls, version: str) -> VersionSchemas:
+        return cls(
+            SpecSchemas(load.load_spec(version).document),
+            SpecSchemas(load.load_spec(version, corrections=[]).document),
+        )
+
+
 def check_version(
-    engine: Engine, version: str, fixtures: Fixtures, pool: ThreadPoolExecutor
+    engine: Engine,
+    version: str,
+    schemas: VersionSchemas,
+    fixtures: Fixtures,
+    pool: ThreadPoolExecutor,
 ) -> VersionResult:
     """Send every probe of one version and validate the response bodies."""
-    corrected = SpecSchemas(load.load_spec(version).document)
-    uncorrected = SpecSchemas(load.load_spec(version, corrections=[]).document)
-    templates = sorted(corrected.operations)
-    probes = plan_probes(templates, fixtures)
+    probes = plan_probes(sorted(schemas.corrected.operations), fixtures)
     result = VersionResult(version, engine.name)
     result.endpoints = len({probe.template for probe in probes})
     result.requests = len(probes)
 
     def fetch(probe: Probe) -> Response:
+        if probe.template == "/system/df":
+            with _DISK_USAGE_LOCK:
+                return send(engine.address, "GET", f"/v{version}{probe.path}")
         return send(engine.address, "GET", f"/v{version}{probe.path}")
 
     for probe, response in zip(probes, pool.map(fetch, probes), strict=True):
@@ -680,27 +705,56 @@ def check_version(
             )
             continue
         body = response.json()
-        after, nulls = check_response(corrected, probe.template, body)
+        after, nulls = check_response(schemas.corrected, probe.template, body)
         result.after.update(after)
         result.nulls.update(nulls)
-        if probe.template in uncorrected.operations:
-            before, _ = check_response(uncorrected, probe.template, body)
+        if probe.template in schemas.uncorrected.operations:
+            before, _ = check_response(schemas.uncorrected, probe.template, body)
             result.before.update(before)
     return result
 
 
-def run(
-    versions: list[str], engines: list[Engine], out: Any = sys.stderr
-) -> list[VersionResult]:
-    """Run the suite for the versions on the engines that serve them."""
-    assigned: dict[Engine, list[str]] = {}
+def plan_runs(
+    versions: list[str], engines: list[Engine], every_engine: bool
+) -> tuple[dict[Engine, list[str]], list[str]]:
+    """Assign versions to engines; also return the versions no engine serves.
+
+    With ``every_engine`` each version runs on every engine that serves it,
+    otherwise only on the one ``choose_engine`` picks.
+    """
+    assigned: dict[Engine, list[str]] = {engine: [] for engine in engines}
+    unserved = []
     for version in versions:
-        engine = choose_engine(version, engines)
-        if engine is None:
-            print(f"v{version}: no engine serves this version, skipped", file=out)
-            continue
-        assigned.setdefault(engine, []).append(version)
-    results = []
+        if every_engine:
+            serving = [engine for engine in engines if engine.serves(version)]
+        else:
+            chosen = choose_engine(version, engines)
+            serving = [chosen] if chosen else []
+        if not serving:
+            unserved.append(version)
+        for engine in serving:
+            assigned[engine].append(version)
+    return {engine: items for engine, items in assigned.items() if items}, unserved
+
+
+def run(
+    versions: list[str],
+    engines: list[Engine],
+    out: Any = sys.stderr,
+    every_engine: bool = True,
+) -> list[VersionResult]:
+    """Run the suite for the versions on the engines that serve them.
+
+    Engines run one after the other, because each holds a swarm while its
+    versions are checked. The versions of one engine run concurrently.
+    """
+    assigned, unserved = plan_runs(versions, engines, every_engine)
+    for version in unserved:
+        print(f"v{version}: no engine serves this version, skipped", file=out)
+    needed = sorted({v for items in assigned.values() for v in items}, key=load.minor)
+    schemas = {version: VersionSchemas.load(version) for version in needed}
+
+    results: list[VersionResult] = []
     for engine, engine_versions in assigned.items():
         prefix = f"{NAME_PREFIX}-{os.getpid()}-{int(time.time())}"
         print(
@@ -711,19 +765,36 @@ def run(
         fixtures = Fixtures(prefix)
         try:
             fixtures = create_fixtures(engine, prefix)
-            with ThreadPoolExecutor(WORKERS) as pool:
-                for version in engine_versions:
-                    results.append(check_version(engine, version, fixtures, pool))
+            with (
+                ThreadPoolExecutor(REQUEST_WORKERS) as requests,
+                ThreadPoolExecutor(VERSION_WORKERS) as version_pool,
+            ):
+                futures = [
+                    version_pool.submit(
+                        check_version,
+                        engine,
+                        version,
+                        schemas[version],
+                        fixtures,
+                        requests,
+                    )
+                    for version in engine_versions
+                ]
+                results.extend(future.result() for future in futures)
         finally:
             for failure in remove_fixtures(engine, fixtures):
                 print(f"cleanup: {failure}", file=out)
     return results
 
 
+def _result_order(result: VersionResult) -> tuple[int, str]:
+    return load.minor(result.version), result.engine
+
+
 def print_table(results: list[VersionResult], out: Any = sys.stdout) -> None:
     header = ("version", "engine", "endpoints", "requests", "before", "after", "nulls")
     print("{:<8} {:<7} {:>9} {:>8} {:>6} {:>5} {:>5}".format(*header), file=out)
-    for result in sorted(results, key=lambda item: load.minor(item.version)):
+    for result in sorted(results, key=_result_order):
         print(
             f"{result.version:<8} {result.engine:<7} {result.endpoints:>9} "
             f"{result.requests:>8} {len(result.before):>6} "
@@ -733,12 +804,13 @@ def print_table(results: list[VersionResult], out: Any = sys.stdout) -> None:
 
 
 def print_details(results: list[VersionResult], out: Any = sys.stderr) -> None:
-    for result in sorted(results, key=lambda item: load.minor(item.version)):
+    for result in sorted(results, key=_result_order):
         for failure in result.failures:
-            print(f"v{result.version}: {failure}", file=out)
+            print(f"v{result.version} on {result.engine}: {failure}", file=out)
         for item in sorted(result.after, key=lambda m: (m.template, m.location)):
             print(
-                f"v{result.version}: {item.template} {item.location}: "
+                f"v{result.version} on {result.engine}: {item.template} "
+                f"{item.location}: "
                 f"{item.message}",
                 file=out,
             )

@@ -199,6 +199,21 @@ def test_port_map_nullable_values(
     assert not mismatches
 
 
+@pytest.mark.parametrize("version", ["1.28", "1.38"])
+def test_image_container_optional(
+    engines: list[conformance.Engine], version: str
+) -> None:
+    # 20.10 still sends an empty Container, so ask the engine after it.
+    newer = conformance.choose_engine("1.42", engines)
+    if newer is None:
+        pytest.skip("no engine serves API 1.42")
+    template = "/images/{name}/json"
+    path = f"/v{version}/images/{conformance.TEST_IMAGE}/json"
+    body = conformance.call(newer.address, "GET", path)
+    assert "Container" not in body
+    assert_corrected_at(version, template, [body], "/")
+
+
 def raw_exec_start(address: str, version: str, exec_id: str) -> bytes:
     """Start an exec with upgrade headers; return the response's status line."""
     assert address.startswith("unix://"), "the upgrade test needs a unix socket"

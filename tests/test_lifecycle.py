@@ -265,9 +265,8 @@ def test_network(target: Target, name_prefix: str, cleanup: Cleanup) -> None:
     members = client.networks.inspect(created.id).containers or {}
     assert container_id in members
     settings = client.containers.inspect(container_id).network_settings
-    # NOTE: up to API 1.31 the spec types NetworkSettings as NetworkConfig,
-    # which has no Networks property, so the raw dict is read instead.
-    assert name in settings.to_dict()["Networks"]
+    assert settings is not None
+    assert name in (settings.networks or {})
 
     client.networks.disconnect(
         created.id, container=models.NetworkDisconnectRequest(container=container_id)
@@ -327,10 +326,10 @@ def test_data_usage(target: Target) -> None:
 
 def swarm_state(client: Any) -> str:
     """Return the engine's LocalNodeState, such as "inactive" or "active"."""
-    # The raw dict is read because the v1.24 model of /info has no Swarm field.
-    swarm = client.system.info().to_dict().get("Swarm") or {}
-    state: str = swarm.get("LocalNodeState", "")
-    return state
+    swarm = client.system.info().swarm
+    if swarm is None or swarm.local_node_state is None:
+        return ""
+    return str(getattr(swarm.local_node_state, "value", swarm.local_node_state))
 
 
 def leave_swarm(client: Any) -> None:
@@ -381,9 +380,8 @@ def test_swarm(
     secret = client.secrets.create(
         body=models.SecretCreateRequest(name=secret_name, data="c2VjcmV0")
     )
-    # NOTE: from API 1.36 the spec's IdResponse names the field "Id", but
-    # the daemon sends "ID", so the typed property returns None there.
-    secret_id = secret.id or secret.to_dict()["ID"]
+    secret_id = secret.id
+    assert secret_id
     assert client.secrets.inspect(secret_id).spec.name == secret_name
 
     service_name = f"{name_prefix}-service"

@@ -30,7 +30,7 @@ FIXTURE_VERSIONS = ["1.40", "1.41"]
 # A made-up commit: the generated headers quote its first 12 digits.
 FIXTURE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 # Files of the generated tree that the golden copy leaves out: the stamp
-# holds a hash of the generator's own source, and the runtime files are
+# contains a hash of the generator's own source, and the runtime files are
 # copies of runtime/, which changes more often than the templates.
 RUNTIME_COPY = "docker-engine/docker_engine/"
 
@@ -102,7 +102,7 @@ def generate_fixtures(root: Path) -> Path:
 
 
 def golden_files(out_dir: Path) -> dict[str, bytes]:
-    """Return the generated files that the golden copy holds, by relative path."""
+    """Return the generated files that the golden copy contains, by relative path."""
     files = {}
     for path in sorted(out_dir.rglob("*")):
         relative = path.relative_to(out_dir).as_posix()

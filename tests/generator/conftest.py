@@ -13,7 +13,7 @@ from generator_fixtures import SpecFolder, SpecFolderFactory, dump, golden_refre
 def spec_folder(tmp_path: Path) -> SpecFolderFactory:
     """Return a factory of spec folders under ``tmp_path``.
 
-    With no arguments the folder holds the fixture specs; ``specs`` maps file
+    With no arguments the folder contains the fixture specs, and ``specs`` maps file
     names to contents (bytes, or a dict that is dumped as YAML).
     """
     counter = 0

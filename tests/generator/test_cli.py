@@ -53,7 +53,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 @pytest.fixture
 def out(spec_folder: SpecFolderFactory, run_cli: Any, tmp_path: Path) -> Path:
-    """An output folder that holds a good run of the fixture specs."""
+    """An output folder that contains a good run of the fixture specs."""
     target = tmp_path / "out"
     result = run_cli(spec_folder(), *generate_args(target))
     assert result.code == 0, result.stderr

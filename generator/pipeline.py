@@ -170,8 +170,8 @@ def generate(options: Options, progress: Progress = _stderr) -> Report:
 
     versions: list[ApiVersion] = []
     files: list[RenderedFile] = []
-    for version, api, rendered, problems, elapsed in _build_all(options):
-        report.problems.extend(problems)
+    for version, api, rendered, found, elapsed in _build_all(options):
+        report.problems.extend(found)
         if api is not None:
             versions.append(api)
             files.extend(rendered)

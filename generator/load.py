@@ -231,7 +231,8 @@ def parse_yaml(data: bytes | str, version: str, file: str) -> dict[str, Any]:
         ) from error
     if not isinstance(document, dict):
         raise GeneratorError(f"{file} is not a YAML mapping")
-    return stringify_keys(document)
+    result: dict[str, Any] = stringify_keys(document)
+    return result
 
 
 def stringify_keys(value: Any) -> Any:

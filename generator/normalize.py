@@ -359,7 +359,8 @@ class Normalizer:
         parameters = self.parameters(operation_id, shared, operation, pointer)
         stream = tables.STREAM_KINDS.get(operation_id, m.StreamKind.NONE)
         body = parameters.pop("body")
-        success, errors = [], []
+        success: list[int] = []
+        errors: list[int] = []
         for code in operation.get("responses", {}):
             if code.isdigit():
                 (success if int(code) < 400 else errors).append(int(code))

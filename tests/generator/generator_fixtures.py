@@ -62,7 +62,7 @@ class SpecFolder:
     cache_dir: Path
 
     def options(self, versions: list[str], **changes: Any) -> pipeline.Options:
-        options = golden_refresh.fixture_options(
+        options: pipeline.Options = golden_refresh.fixture_options(
             self.root, versions, self.specs_dir, self.cache_dir
         )
         for name, value in changes.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from generator_fixtures import SpecFolderFactory, fixture_document
 
@@ -128,7 +130,7 @@ def test_cache_sha256_checked(spec_folder: SpecFolderFactory) -> None:
     assert str(path) in message
 
 
-def test_fetch_from_mirror(spec_folder: SpecFolderFactory, tmp_path) -> None:
+def test_fetch_from_mirror(spec_folder: SpecFolderFactory, tmp_path: Path) -> None:
     folder = spec_folder()
     mirror = tmp_path / "mirror"
     mirror.mkdir()
@@ -140,7 +142,7 @@ def test_fetch_from_mirror(spec_folder: SpecFolderFactory, tmp_path) -> None:
     assert (cache / "v1.41.yaml").read_bytes() == data
 
 
-def test_fetch_rejects_mismatch(spec_folder: SpecFolderFactory, tmp_path) -> None:
+def test_fetch_rejects_mismatch(spec_folder: SpecFolderFactory, tmp_path: Path) -> None:
     folder = spec_folder()
     mirror = tmp_path / "mirror"
     mirror.mkdir()

@@ -113,7 +113,7 @@ def test_swap_failure_rolls_back(
             raise OSError(5, "Input/output error")
         original(source, target)
 
-    monkeypatch.setattr(write.os, "rename", fail_fourth)
+    monkeypatch.setattr(os, "rename", fail_fourth)
     with pytest.raises(GeneratorError) as caught:
         write.write_output(out_dir, SECOND, "fingerprint-2")
     monkeypatch.undo()

@@ -298,9 +298,7 @@ def test_no_common_version(engines: dict[str, str]) -> None:
     message = str(result["message"])
     assert result["error"] == VersionError.__name__
     assert message.startswith("no common API version: daemon supports ")
-    # NOTE: the ping response carries no minimum and the shim does not ask
-    # /version here, so the message shows the daemon's range as "?–1.41".
-    assert "\u20131.41, installed packages cover 1.47\u20131.47." in message
+    assert "supports 1.12\u20131.41, installed packages cover 1.47\u20131.47." in message
     assert message.endswith("e.g. 'pip install docker-engine-v1-41'")
 
 

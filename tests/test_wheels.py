@@ -397,9 +397,18 @@ def test_shim_negotiates_141(venv_v141: Path, engines: dict[str, str]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.engine
-def test_newer_daemon_uses_141(venv_v141: Path, engines: dict[str, str]) -> None:
-    """A 28.5 daemon (API 1.51, minimum 1.24) still serves 1.41."""
-    assert connect(venv_v141, engines["28.5"]) == "1.41"
+def test_newer_daemon_names_147(venv_v141: Path, engines: dict[str, str]) -> None:
+    """A 28.5 daemon (API 1.51) asks for the newest generated package, 1.47."""
+    output = connect(venv_v141, engines["28.5"])
+    assert output.startswith("missing:")
+    assert "pip install docker-engine-v1-47" in output
+    assert "pass version='1.41'" in output
+
+
+@pytest.mark.slow
+@pytest.mark.engine
+def test_newer_daemon_pinned_141(venv_v141: Path, engines: dict[str, str]) -> None:
+    assert connect(venv_v141, engines["28.5"], "1.41") == "1.41"
 
 
 @pytest.mark.slow

@@ -6,9 +6,26 @@ matching version package (``docker_engine.v1_NN``). The version packages
 are separate distributions, such as ``docker-engine-v1-47``.
 """
 
+
 # Version packages live in other distributions, so other sys.path entries
-# may hold more docker_engine/v1_NN folders, which extend_path adds.
-__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+# may hold more docker_engine/v1_NN folders. This adds them to __path__ as
+# pkgutil.extend_path would, without importing pkgutil (a few milliseconds
+# of import time).
+def _extend_path(path: list[str], name: str) -> list[str]:
+    import os
+    import sys
+
+    extended = list(path)
+    for entry in sys.path:
+        if not isinstance(entry, str) or not os.path.isdir(entry):
+            continue
+        candidate = os.path.join(entry, name)
+        if candidate not in extended and os.path.isdir(candidate):
+            extended.append(candidate)
+    return extended
+
+
+__path__ = _extend_path(__path__, __name__)
 
 from ._api import ApiClient  # noqa: E402
 from ._config import HostConfig, TLSConfig, parse_host  # noqa: E402

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "DEFAULT_HOST",
@@ -89,6 +91,8 @@ class TLSConfig:
 
         Raises `FileNotFoundError` or `ssl.SSLError` for unreadable files.
         """
+        import ssl
+
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
         if self.verify:
             if self.ca_cert is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import ssl
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ class DockerConnectionError(DockerEngineError):
                 "permission denied on the socket. Run as a user allowed to use "
                 "it (on most systems, a member of the 'docker' group)"
             )
-        elif isinstance(error, ssl.SSLError):
+        elif _is_ssl_error(error):
             hint = (
                 f"the TLS handshake failed ({error}). Check DOCKER_CERT_PATH "
                 "and DOCKER_TLS_VERIFY"
@@ -265,7 +265,9 @@ class MissingVersionPackageError(VersionError):
     version: str
     distribution: str
 
-    def __init__(self, version: str, installed: list[str] | None = None) -> None:
+    def __init__(
+        self, version: str, installed: list[str] | None = None, hint: str = ""
+    ) -> None:
         self.version = version
         generated, runtime_name = generated_versions()
         self.distribution = f"{runtime_name}-v" + version.replace(".", "-")
@@ -284,6 +286,8 @@ class MissingVersionPackageError(VersionError):
             text += f" (installed versions: {', '.join(installed)})"
         else:
             text += " (no version package is installed)"
+        if hint:
+            text += f". {hint}"
         super().__init__(text)
 
 
@@ -299,3 +303,10 @@ def generated_versions() -> tuple[tuple[str, ...], str]:
     except ImportError:
         return (), "docker-engine"
     return tuple(module.GENERATED_VERSIONS), str(module.DISTRIBUTION)
+
+
+def _is_ssl_error(error: BaseException) -> bool:
+    # ssl is imported only for TLS connections; without it loaded, the
+    # error cannot be an SSLError.
+    ssl = sys.modules.get("ssl")
+    return ssl is not None and isinstance(error, ssl.SSLError)

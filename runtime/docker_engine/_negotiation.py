@@ -23,7 +23,6 @@ daemon entirely and needs only its package to be installed.
 from __future__ import annotations
 
 import logging
-import pkgutil
 import re
 import threading
 from collections.abc import Iterable
@@ -70,6 +69,8 @@ def installed_versions(search_path: Iterable[str] | None = None) -> list[str]:
 
         search_path = docker_engine.__path__
     minors: set[int] = set()
+    import pkgutil
+
     for module in pkgutil.iter_modules(list(search_path)):
         match = _PACKAGE_NAME.match(module.name)
         if match is not None and module.ispkg:
@@ -160,9 +161,29 @@ def probe_daemon(transport: Transport) -> DaemonVersions:
     return _fetch_version(transport)
 
 
+def _require_best_package(daemon: DaemonVersions, installed: list[str]) -> None:
+    """Raise when the best generated version for the daemon is not installed.
+
+    With every generated version installed this never raises. With only
+    some installed, silently falling back to an older package would hide
+    the daemon's newer API, so the user gets told which package to add, or
+    to pin the older version explicitly.
+    """
+    generated, _ = generated_versions()
+    ceiling = version_key(daemon.api_version)
+    usable = [v for v in generated if version_key(v) <= ceiling]
+    if not usable or usable[-1] in installed or not installed:
+        return
+    best = usable[-1]
+    older = [v for v in installed if version_key(v) < version_key(best)]
+    hint = f"To use v{older[-1]} instead, pass version='{older[-1]}'" if older else ""
+    raise MissingVersionPackageError(best, installed, hint)
+
+
 def negotiate(transport: Transport, installed: list[str]) -> str:
     """Choose the API version for ``transport`` among ``installed`` versions."""
     daemon = probe_daemon(transport)
+    _require_best_package(daemon, installed)
     if daemon.min_version is None and installed:
         ceiling = version_key(daemon.api_version)
         newest_usable = [v for v in installed if version_key(v) <= ceiling]

@@ -36,7 +36,6 @@ import math
 import os
 import re
 import socket
-import ssl
 import threading
 import time
 import weakref
@@ -50,6 +49,8 @@ from ._config import HostConfig, TLSConfig, parse_host
 from ._errors import DockerConnectionError, DockerTimeoutError
 
 if TYPE_CHECKING:
+    import ssl
+
     from h11._headers import Headers as _H11Headers
 
 __all__ = [

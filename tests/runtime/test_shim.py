@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,9 +109,23 @@ def test_package_path_is_extended_first() -> None:
         for node in tree.body
         if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
     ]
-    assert ast.unparse(statements[0]) == (
-        "__path__ = __import__('pkgutil').extend_path(__path__, __name__)"
+    assert ast.unparse(statements[1]) == "__path__ = _extend_path(__path__, __name__)"
+
+
+def test_version_package_found_in_other_entry(tmp_path: Path) -> None:
+    version_dir = tmp_path / "docker_engine" / "v1_99"
+    version_dir.mkdir(parents=True)
+    (version_dir / "__init__.py").write_text("MARK = 'other entry'\n")
+    runtime_dir = Path(docker_engine.__file__).resolve().parent.parent
+    code = "import docker_engine.v1_99 as m; print(m.MARK)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": f"{runtime_dir}:{tmp_path}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    assert result.stdout.strip() == "other entry"
 
 
 @pytest.mark.skipif(

@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "specs":
             manifest = load.read_manifest()
             load.fetch(sorted(manifest.files), manifest, args.cache)
-            print(f"{len(manifest.files)} pinned files in {args.cache}", file=sys.stderr)
+            print(
+                f"{len(manifest.files)} pinned files in {args.cache}", file=sys.stderr
+            )
             return EXIT_OK
         try:
             versions = load.parse_version_range(args.versions)

@@ -15,18 +15,19 @@ import hashlib
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import black
+from black.mode import Mode, TargetVersion
+from black.parsing import InvalidInput
 
 from generator.problems import GeneratorError
 from generator.render import CHUNK_MARK, MEMBER_MARK, RenderedFile
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "format"
-MODE = black.Mode(
-    target_versions={black.TargetVersion.PY310}, line_length=88, is_pyi=False
-)
-_MODE_KEY = f"black {black.__version__} py310 88"
+MODE = Mode(target_versions={TargetVersion.PY310}, line_length=88, is_pyi=False)
+_MODE_KEY = f"black {package_version('black')} py310 88"
 
 
 _WRAPPER = "class _Member:\n"
@@ -67,7 +68,7 @@ def chunk_key(chunk: str) -> str:
 def format_chunk(chunk: str) -> str:
     try:
         return black.format_str(chunk, mode=MODE)
-    except black.InvalidInput as error:
+    except InvalidInput as error:
         raise GeneratorError(
             f"black cannot parse a rendered block ({error}); this is a bug "
             f"in a template. The block starts with:\n{chunk[:400]}"
@@ -133,8 +134,8 @@ def _format_missing(missing: dict[str, str], workers: int | None) -> dict[str, s
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_format_many, [[missing[k] for k in b] for b in batches])
         formatted: dict[str, str] = {}
-        for batch, texts in zip(batches, results):
-            formatted.update(zip(batch, texts))
+        for batch, texts in zip(batches, results, strict=True):
+            formatted.update(zip(batch, texts, strict=True))
     return formatted
 
 

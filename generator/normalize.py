@@ -393,7 +393,12 @@ class Normalizer:
         operation: dict[str, Any],
         pointer: str,
     ) -> dict[str, list[Any]]:
-        found: dict[str, list[Any]] = {"path": [], "query": [], "header": [], "body": []}
+        found: dict[str, list[Any]] = {
+            "path": [],
+            "query": [],
+            "header": [],
+            "body": [],
+        }
         raw = list(shared) + list(operation.get("parameters", []))
         wire_names = [str(p.get("name", "")) for p in raw if p.get("in") != "body"]
         names = unique_names(wire_names)

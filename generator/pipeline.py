@@ -8,8 +8,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from itertools import repeat
 from dataclasses import dataclass, field
+from importlib.metadata import version as package_version
+from itertools import repeat
 from pathlib import Path
 
 from generator import load, validate
@@ -67,10 +68,9 @@ def _stderr(line: str) -> None:
 
 def fingerprint(options: Options, manifest: load.Manifest) -> str:
     """Hash of every input, so an unchanged re-run can stop at once."""
-    import black
-
+    black_version = package_version("black")
     digest = hashlib.sha256()
-    digest.update(f"{GENERATOR_VERSION} black {black.__version__}\n".encode())
+    digest.update(f"{GENERATOR_VERSION} black {black_version}\n".encode())
     digest.update(" ".join(options.versions).encode())
     digest.update(f" package {options.package_name}\n".encode())
     for name in sorted(manifest.files):

@@ -38,9 +38,7 @@ class Problems:
     def error(self, version: str, pointer: str, message: str, file: str = "") -> None:
         self.items.append(Problem(Level.ERROR, version, pointer, message, file))
 
-    def warning(
-        self, version: str, pointer: str, message: str, file: str = ""
-    ) -> None:
+    def warning(self, version: str, pointer: str, message: str, file: str = "") -> None:
         self.items.append(Problem(Level.WARNING, version, pointer, message, file))
 
     def extend(self, problems: Iterable[Problem]) -> None:

@@ -298,7 +298,9 @@ def test_no_common_version(engines: dict[str, str]) -> None:
     message = str(result["message"])
     assert result["error"] == VersionError.__name__
     assert message.startswith("no common API version: daemon supports ")
-    assert "supports 1.12\u20131.41, installed packages cover 1.47\u20131.47." in message
+    assert (
+        "supports 1.12\u20131.41, installed packages cover 1.47\u20131.47." in message
+    )
     assert message.endswith("e.g. 'pip install docker-engine-v1-41'")
 
 

@@ -464,7 +464,7 @@ DEFAULT_PACKAGE = "docker_engine"
 
 
 def distribution_name(package_name: str) -> str:
-    """Distribution name of an import package: ``docker_engine`` to ``docker-engine``."""
+    """Distribution name of an import package: docker_engine gives docker-engine."""
     return package_name.replace("_", "-")
 
 

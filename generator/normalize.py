@@ -24,6 +24,9 @@ from generator.names import (
 )
 from generator.problems import Problems
 
+# Locals of every generated API method; a parameter with one of these names
+# would be overwritten before the request is sent.
+_METHOD_LOCALS = frozenset({"headers", "response"})
 _DEPRECATED = re.compile(r"^\s*(>\s*)?(\*\*)?deprecated\b", re.IGNORECASE)
 
 
@@ -401,7 +404,10 @@ class Normalizer:
         }
         raw = list(shared) + list(operation.get("parameters", []))
         wire_names = [str(p.get("name", "")) for p in raw if p.get("in") != "body"]
-        names = unique_names(wire_names)
+        names = {
+            wire: name + "_" if name in _METHOD_LOCALS else name
+            for wire, name in unique_names(wire_names).items()
+        }
         for index, parameter in enumerate(raw):
             where = parameter.get("in")
             param_pointer = f"{pointer}/parameters/{index}"

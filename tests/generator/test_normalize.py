@@ -269,3 +269,15 @@ def test_missing_operation_id_warns(spec_folder: SpecFolderFactory) -> None:
     assert problem.level is Level.WARNING
     assert problem.pointer == "/paths/~1events/get"
     assert "no operationId" in problem.message
+
+
+@pytest.mark.parametrize("wire", ["headers", "response"])
+def test_parameter_avoids_method_locals(
+    spec_folder: SpecFolderFactory, wire: str
+) -> None:
+    document = fixture_document()
+    parameters = document["paths"]["/widgets/json"]["get"]["parameters"]
+    parameters.append({"name": wire, "in": "query", "type": "string"})
+    api = spec_folder(specs={"v1.40.yaml": document}).normalize("1.40")
+    by_wire = {p.wire_name: p for p in operation(api, "WidgetList").query_parameters}
+    assert by_wire[wire].python_name == f"{wire}_"

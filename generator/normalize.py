@@ -24,9 +24,9 @@ from generator.names import (
 )
 from generator.problems import Problems
 
-# Locals of every generated API method; a parameter with one of these names
-# would be overwritten before the request is sent.
-_METHOD_LOCALS = frozenset({"headers", "response"})
+# Names that generated API method bodies use: their locals and the modules
+# and functions they call. A parameter with one of these names would hide it.
+_METHOD_LOCALS = frozenset({"headers", "response", "warnings", "builtins", "cast"})
 _DEPRECATED = re.compile(r"^\s*(>\s*)?(\*\*)?deprecated\b", re.IGNORECASE)
 
 

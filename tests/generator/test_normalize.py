@@ -271,7 +271,7 @@ def test_missing_operation_id_warns(spec_folder: SpecFolderFactory) -> None:
     assert "no operationId" in problem.message
 
 
-@pytest.mark.parametrize("wire", ["headers", "response"])
+@pytest.mark.parametrize("wire", ["headers", "response", "warnings", "cast"])
 def test_parameter_avoids_method_locals(
     spec_folder: SpecFolderFactory, wire: str
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import jinja2
 
 from generator import model as m
 from generator import tables
+from generator.problems import GeneratorError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BLACK_LINE_LENGTH = 88
@@ -463,6 +465,21 @@ def header(api: m.ApiVersion | None, generator_version: str) -> str:
 DEFAULT_PACKAGE = "docker_engine"
 
 
+def render_template(
+    env: jinja2.Environment, name: str, context: Mapping[str, object]
+) -> str:
+    """Render one template, turning Jinja errors into a `GeneratorError`."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateError as error:
+        line = getattr(error, "lineno", None)
+        where = f"templates/{name}" + (f", line {line}" if line else "")
+        raise GeneratorError(
+            f"template {where} failed: {error}. This is a bug in the template "
+            "or in the filters of generator/render.py"
+        ) from error
+
+
 def distribution_name(package_name: str) -> str:
     """Distribution name of an import package: docker_engine gives docker-engine."""
     return package_name.replace("_", "-")
@@ -496,13 +513,14 @@ def render_version(
     ]
     rendered = []
     for path, template in files:
-        text = env.get_template(template).render(context)
+        text = render_template(env, template, context)
         if path.endswith("/models.py"):
             text = prune_imports(text)
         rendered.append(RenderedFile(path, text))
-    tag_template = env.get_template("version/api/tag.py.jinja")
     for group in api.groups:
-        text = prune_imports(tag_template.render(context, group=group))
+        tag_context = dict(context, group=group)
+        text = render_template(env, "version/api/tag.py.jinja", tag_context)
+        text = prune_imports(text)
         rendered.append(RenderedFile(f"{package}/api/{group.module}.py", text))
     return rendered
 
@@ -531,15 +549,15 @@ def render_runtime(
     files = [
         RenderedFile(
             f"{root}/pyproject.toml",
-            env.get_template("runtime/pyproject.toml.jinja").render(context),
+            render_template(env, "runtime/pyproject.toml.jinja", context),
         ),
         RenderedFile(
             f"{root}/README.md",
-            env.get_template("runtime/README.md.jinja").render(context),
+            render_template(env, "runtime/README.md.jinja", context),
         ),
         RenderedFile(
             f"{root}/{package_name}/_versions.py",
-            env.get_template("runtime/_versions.py.jinja").render(context),
+            render_template(env, "runtime/_versions.py.jinja", context),
         ),
     ]
     for source in sorted(runtime_dir.rglob("*")):

@@ -1,7 +1,7 @@
 """Streams, hijacked connections and archives of the generated clients on real engines.
 
-Each test runs for API 1.24 and 1.41 on the 20.10 engine and for API 1.47
-on the 28.5 engine, through the generated methods only. Every container
+Each test runs for API 1.24 and 1.41 on the 20.10 engine, 1.45 on 26.1 and
+1.47 on 28.5, through the generated methods only. Every container
 and image a test creates has a unique name and is removed at teardown.
 Skipped when engines.env does not exist.
 """
@@ -29,9 +29,9 @@ from engines import TEST_IMAGE
 
 pytestmark = pytest.mark.engine
 
-# (API version, engine name): two versions on the oldest engine, one that
-# only the newest engine serves.
-CASES = [("1.24", "20.10"), ("1.41", "20.10"), ("1.47", "28.5")]
+# (API version, engine name): the oldest version and the newest that 20.10
+# serves, the newest that 26.1 serves, and 1.47, which only 28.5 serves.
+CASES = [("1.24", "20.10"), ("1.41", "20.10"), ("1.45", "26.1"), ("1.47", "28.5")]
 
 LOG_SIZE = 50 * 1024 * 1024
 # A 1023-character line built by the shell, so that each line with its
@@ -312,8 +312,9 @@ def test_build_from_folder(target: Target, tmp_path: Path) -> None:
 
 def test_build_error_after_progress(target: Target, tmp_path: Path) -> None:
     tag = f"{target.prefix}-fail:v1"
+    # One failing step, so the classic builder commits no intermediate image.
     (tmp_path / "Dockerfile").write_text(
-        f"FROM {TEST_IMAGE}\nRUN echo before-failure\nRUN exit 3\n"
+        f"FROM {TEST_IMAGE}\nRUN echo before-failure && exit 3\n"
     )
     options: dict[str, Any] = {"t": tag, "rm": True, "forcerm": True}
     if version_key(target.version) >= (1, 38):

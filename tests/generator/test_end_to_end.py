@@ -4,7 +4,7 @@ Generates v1.24 to v1.47 into a temporary folder with the real CLI, then
 imports every package, runs black, ruff and mypy on the output, checks the
 header of every file, and checks that a second run changes nothing. The
 specs come from the spec cache or from SPECS_MIRROR; without either the
-tests are skipped. The run took about 45 s on a busy two-CPU machine.
+tests are skipped. The run took 30 to 75 s on a shared two-CPU machine.
 """
 
 from __future__ import annotations

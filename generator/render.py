@@ -259,7 +259,10 @@ def stream_doc(doc: str, op: m.Operation) -> str:
         return doc
     when = ""
     if op.stream is m.StreamKind.HIJACKED:
-        when = ", unless the Content-Type of a 101 response from API 1.42 or later states the framing"
+        when = (
+            ", unless the Content-Type of a 101 response from API 1.42 or later "
+            "states the framing"
+        )
     lines = textwrap.wrap(_TTY_DOC.format(when=when), width=76)
     entry = "\n".join(
         ("            " if index == 0 else "                ") + line

@@ -289,9 +289,12 @@ def apply_patch(
         try:
             document = jsonpatch.apply_patch(document, [step], in_place=True)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
+            # jsonpointer appends the whole parent object ("member 'X' not
+            # found in {...}"), which for a real spec is most of the file.
+            reason = re.sub(r" in [{\[].*", "", str(err), flags=re.S)
             raise GeneratorError(
                 f"v{version}: correction {correction.file}, operation {index} "
-                f"({step.get('op')} {step.get('path')}) does not apply: {err}. "
+                f"({step.get('op')} {step.get('path')}) does not apply: {reason}. "
                 "Fix the pointer or narrow the file's 'versions' range"
             ) from err
     return document

@@ -98,7 +98,9 @@ def test_bad_pointer_named(spec_folder: SpecFolderFactory) -> None:
     assert "specs/corrections/wrong.yaml" in message
     assert "operation 1" in message
     assert "/definitions/Gizmo/description" in message
+    assert "member 'Gizmo' not found." in message
     assert "Fix the pointer" in message
+    assert "'Widget'" not in message
 
 
 def test_bad_versions_field(spec_folder: SpecFolderFactory) -> None:

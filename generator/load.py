@@ -262,6 +262,14 @@ def _read_patch_file(path: Path, specs_dir: Path) -> Correction:
             f"{relative}: invalid 'versions' {data.get('versions')!r}: write a "
             "range such as 1.32-1.47"
         ) from error
+    if not OLDEST <= first <= last <= NEWEST:
+        # YAML reads an unquoted 1.40 as the number 1.4, which would
+        # otherwise become a range that silently matches no version.
+        raise GeneratorError(
+            f"{relative}: 'versions' {data.get('versions')!r} is not a range "
+            f"within 1.{OLDEST}-1.{NEWEST}: write the older version first, as "
+            "in 1.32-1.47, and write a single version as 1.40-1.40"
+        )
     operations = data.get("patch")
     if not isinstance(operations, list) or not operations:
         raise GeneratorError(f"{relative}: 'patch' must be a non-empty list")

@@ -26,7 +26,7 @@ patch:
 
 NO_REASON = """\
 description: The second operation lacks its reason.
-versions: 1.40
+versions: 1.40-1.40
 patch:
   - op: remove
     path: /definitions/Owner/description
@@ -195,3 +195,19 @@ def test_version_range(text: str, expected: list[str]) -> None:
 def test_version_range_rejected(text: str, fragment: str) -> None:
     with pytest.raises(GeneratorError, match=fragment):
         load.parse_version_range(text)
+
+
+@pytest.mark.parametrize(
+    ("versions", "shown"),
+    [("1.40", "1.4"), ("1.47-1.30", "'1.47-1.30'"), ("1.20-1.30", "'1.20-1.30'")],
+)
+def test_versions_outside_range(
+    spec_folder: SpecFolderFactory, versions: str, shown: str
+) -> None:
+    text = RETITLE.replace("versions: 1.40-1.40", f"versions: {versions}")
+    folder = spec_folder(corrections={"retitle.yaml": text})
+    with pytest.raises(GeneratorError) as caught:
+        load.read_corrections(folder.specs_dir)
+    message = str(caught.value)
+    assert f"'versions' {shown} is not a range within 1.24-1.47" in message
+    assert "write a single version as 1.40-1.40" in message

@@ -20,11 +20,13 @@ from pathlib import Path
 import yaml
 
 from generator import pipeline
+from generator.problems import GeneratorError
 from generator.write import STAMP
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 FIXTURE_SPECS = FIXTURES / "specs"
+FIXTURE_CORRECTIONS = FIXTURES / "corrections"
 GOLDEN = TESTS / "golden"
 FIXTURE_VERSIONS = ["1.40", "1.41"]
 # A made-up commit: the generated headers quote its first 12 digits.
@@ -38,6 +40,14 @@ RUNTIME_COPY = "docker-engine/docker_engine/"
 def fixture_specs() -> dict[str, bytes]:
     """Return the fixture spec files by name (``v1.40.yaml`` ...)."""
     return {path.name: path.read_bytes() for path in sorted(FIXTURE_SPECS.glob("*"))}
+
+
+def fixture_corrections() -> dict[str, str]:
+    """Return the fixture correction files by name."""
+    return {
+        path.name: path.read_text()
+        for path in sorted(FIXTURE_CORRECTIONS.glob("*.yaml"))
+    }
 
 
 def write_specs_dir(
@@ -95,7 +105,7 @@ def fixture_options(
 
 def generate_fixtures(root: Path) -> Path:
     """Generate the fixture versions under ``root``; return the output folder."""
-    specs_dir, cache_dir = write_specs_dir(root, fixture_specs())
+    specs_dir, cache_dir = write_specs_dir(root, fixture_specs(), fixture_corrections())
     options = fixture_options(root, FIXTURE_VERSIONS, specs_dir, cache_dir)
     pipeline.generate(options, progress=lambda line: None)
     return options.out_dir
@@ -127,7 +137,11 @@ def refresh(golden: Path = GOLDEN) -> int:
 
 
 def main() -> int:
-    count = refresh()
+    try:
+        count = refresh()
+    except GeneratorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {count} golden files to {GOLDEN}", file=sys.stderr)
     return 0
 

@@ -127,14 +127,21 @@ class Owner(_rt.Model):
         self,
         *,
         id: str | None | _rt.Unset = _rt.UNSET,
+        name: str | None | _rt.Unset = _rt.UNSET,
     ) -> None:
         self._data = _rt.build_dict(
             ("ID", id),
+            ("Name", name),
         )
 
     @property
     def id(self) -> str | None:
         return cast("str | None", self._data.get("ID"))
+
+    @property
+    def name(self) -> str | None:
+        """Name of the owner."""
+        return cast("str | None", self._data.get("Name"))
 
 
 class Part(_rt.Model):

@@ -1,31 +1,36 @@
 """Conformance suite: real engines' JSON responses checked against the specs.
 
-For every requested API version, each GET operation whose 200 response is a
-JSON document is sent with the ``/vX.Y`` prefix to a real engine that serves
-that version, and the body is validated against the operation's response
-schema twice: once from the uncorrected spec and once from the corrected one.
-A null where the schema forbids it is the only tolerated deviation. It is
-counted apart and is no mismatch, because the engines' Go encoder writes nil
-slices and maps as null in many places the specs leave undocumented.
+Each GET operation whose 200 response is a JSON document is sent with the
+``/vX.Y`` prefix to every engine that serves version X.Y. The suite
+validates the body twice against the operation's response schema: once
+from the uncorrected spec and once from the corrected one. A null where the
+schema forbids it is the only tolerated deviation. It is counted apart and
+is no mismatch, because the engines' Go encoder writes nil slices and maps
+as null in many places that the specs do not mark nullable.
 
 The suite creates its objects once per engine, before querying all of that
 engine's versions: a running, an exited and a never-started container (with
 labels, a volume mount, an exposed but unpublished port, and port bindings
-on the one that never starts), a volume, an internal network, three execs
-and, in a swarm it initialises on 127.0.0.1 and leaves afterwards, a service
-of the local test image plus a secret and a config. Engines are handled one
-at a time, and every object is removed again, even after a failure.
+on the one that never starts), two volumes, an internal network, three
+execs and, in a swarm it initialises on 127.0.0.1 and leaves afterwards, a
+service of the local test image plus a secret and a config. Engines are
+handled one at a time, and every object is removed again, even after a
+failure. The events endpoint is queried for the time range of the run.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import fcntl
+import hashlib
 import http.client
 import json
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -46,7 +51,11 @@ DEFAULT_ENGINES_ENV = load.ROOT / ".cache" / "engines" / "engines.env"
 TEST_IMAGE = "dockerengine-test:busybox"
 NAME_PREFIX = "dockerengine-conformance"
 REQUEST_TIMEOUT = 60.0
-# Engines answer 500 to a disk usage request while another one runs.
+# Seconds to wait for another run of the suite to release an engine.
+LOCK_TIMEOUT = 300.0
+# Driver options of a local volume that is never mounted.
+TMPFS = {"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}
+# Engines return 500 for a disk usage request while another one runs.
 _DISK_USAGE_LOCK = threading.Lock()
 
 # Requests in flight per engine, and versions checked at the same time.
@@ -221,6 +230,36 @@ def choose_engine(version: str, engines: list[Engine]) -> Engine | None:
     return min(serving, key=lambda engine: load.minor(engine.api_version))
 
 
+@contextlib.contextmanager
+def engine_lock(engine: Engine, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive lock on one engine for this machine's suite runs.
+
+    Two runs must not overlap on an engine, because the one that initialised
+    the swarm leaves it while the other may still use it. The lock is a
+    ``flock`` on a file in the temporary folder, named after the address.
+    Other programs that use the engines' swarms do not take it.
+    """
+    digest = hashlib.sha256(engine.address.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"{NAME_PREFIX}-{digest}.lock"
+    with open(path, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GeneratorError(
+                        f"engine {engine.name}: another conformance run held "
+                        f"{path} for {timeout:.0f} s. Wait for it to finish"
+                    ) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 # --- objects the suite creates ----------------------------------------------
 
 
@@ -249,10 +288,14 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
     fixtures = Fixtures(prefix)
     labels = {"dockerengine.conformance": "1", "empty": ""}
 
-    volume = call(
-        address, "POST", "/volumes/create", {"Name": f"{prefix}-vol", "Labels": labels}
-    )
-    fixtures.volumes.append(volume["Name"])
+    for name, options in ((f"{prefix}-vol", {}), (f"{prefix}-tmpfs-vol", TMPFS)):
+        volume = call(
+            address,
+            "POST",
+            "/volumes/create",
+            {"Name": name, "Labels": labels, "DriverOpts": options},
+        )
+        fixtures.volumes.append(volume["Name"])
     network = call(
         address,
         "POST",
@@ -266,12 +309,15 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
     )
     fixtures.networks.append(network["Id"])
 
-    def create_container(name: str, command: list[str], **host: Any) -> str:
-        config = {
+    def create_container(
+        name: str, command: list[str], config: dict[str, Any], **host: Any
+    ) -> str:
+        body = {
             "Image": TEST_IMAGE,
             "Cmd": command,
             "Labels": labels,
             "ExposedPorts": {"80/tcp": {}, "53/udp": {}},
+            **config,
             "HostConfig": {
                 "NetworkMode": f"{prefix}-net",
                 "Mounts": [
@@ -280,22 +326,41 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
                 **host,
             },
         }
-        created = call(address, "POST", f"/containers/create?name={name}", config)
+        created = call(address, "POST", f"/containers/create?name={name}", body)
         fixtures.containers.append(created["Id"])
         return str(created["Id"])
 
+    # The running container sets many optional fields, so that their
+    # schemas see values instead of nulls.
     running = create_container(
-        f"{prefix}-running", ["sleep", "600"], RestartPolicy={"Name": "no"}
+        f"{prefix}-running",
+        ["sleep", "600"],
+        {
+            "Env": ["CONFORMANCE=1"],
+            "Healthcheck": {
+                "Test": ["CMD", "true"],
+                "Interval": 1_000_000_000,
+                "Timeout": 1_000_000_000,
+                "Retries": 1,
+            },
+        },
+        RestartPolicy={"Name": "no"},
+        Tmpfs={"/scratch": "size=1m"},
+        Ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 1024}],
+        CapAdd=["CHOWN"],
+        ExtraHosts=["conformance.internal:127.0.0.1"],
+        Dns=["127.0.0.1"],
     )
     call(address, "POST", f"/containers/{running}/start")
     fixtures.running = running
-    exited = create_container(f"{prefix}-exited", ["true"])
+    exited = create_container(f"{prefix}-exited", ["true"], {})
     call(address, "POST", f"/containers/{exited}/start")
     call(address, "POST", f"/containers/{exited}/wait")
     # Never started, so its port bindings never open a socket.
     create_container(
         f"{prefix}-created",
         ["true"],
+        {"Entrypoint": ["/bin/sh", "-c"], "WorkingDir": "/data"},
         PortBindings={"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]},
         RestartPolicy={"Name": "on-failure", "MaximumRetryCount": 2},
     )
@@ -316,7 +381,22 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
             call(address, "POST", f"/exec/{created['Id']}/start", {"Detach": True})
 
     _create_swarm_objects(engine, fixtures, labels)
+    _wait_for_health(engine, running)
     return fixtures
+
+
+def _wait_for_health(engine: Engine, container: str) -> None:
+    """Wait until the first health check ran, so State.Health has a log."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        state = call(engine.address, "GET", f"/containers/{container}/json")["State"]
+        if state.get("Health", {}).get("Log"):
+            return
+        time.sleep(0.2)
+    raise GeneratorError(
+        f"engine {engine.name}: no health check result for container "
+        f"{container} after 10 s"
+    )
 
 
 def _create_swarm_objects(
@@ -364,8 +444,12 @@ def _create_swarm_objects(
             "Name": f"{fixtures.prefix}-svc",
             "Labels": labels,
             "TaskTemplate": {
+                "RestartPolicy": {"Condition": "on-failure", "MaxAttempts": 2},
+                "Resources": {"Limits": {"MemoryBytes": 64 * 1024 * 1024}},
+                "Placement": {"Constraints": ["node.role==manager"]},
                 "ContainerSpec": {
                     "Image": TEST_IMAGE,
+                    "Env": ["CONFORMANCE=1"],
                     "Command": ["sleep", "600"],
                     "Labels": labels,
                     "Secrets": [
@@ -385,6 +469,13 @@ def _create_swarm_objects(
                 },
             },
             "Mode": {"Replicated": {"Replicas": 1}},
+            "UpdateConfig": {
+                "Parallelism": 1,
+                "Delay": 1_000_000_000,
+                "FailureAction": "pause",
+                "Order": "stop-first",
+            },
+            "RollbackConfig": {"Parallelism": 1, "FailureAction": "pause"},
         },
     )
     fixtures.services.append(service["ID"])
@@ -765,35 +856,46 @@ def run(
 
     results: list[VersionResult] = []
     for engine, engine_versions in assigned.items():
-        prefix = f"{NAME_PREFIX}-{os.getpid()}-{int(time.time())}"
-        print(
-            f"engine {engine.name}: creating objects, then checking "
-            f"v{engine_versions[0]}..v{engine_versions[-1]}",
-            file=out,
-        )
-        fixtures = Fixtures(prefix)
-        try:
-            fixtures = create_fixtures(engine, prefix)
-            with (
-                ThreadPoolExecutor(REQUEST_WORKERS) as requests,
-                ThreadPoolExecutor(VERSION_WORKERS) as version_pool,
-            ):
-                futures = [
-                    version_pool.submit(
-                        check_version,
-                        engine,
-                        version,
-                        schemas[version],
-                        fixtures,
-                        requests,
-                    )
-                    for version in engine_versions
-                ]
-                results.extend(future.result() for future in futures)
-        finally:
-            for failure in remove_fixtures(engine, fixtures):
-                print(f"cleanup: {failure}", file=out)
+        with engine_lock(engine):
+            results.extend(check_engine(engine, engine_versions, schemas, out))
     return results
+
+
+def check_engine(
+    engine: Engine,
+    versions: list[str],
+    schemas: dict[str, VersionSchemas],
+    out: Any = sys.stderr,
+) -> list[VersionResult]:
+    """Create the objects on one engine, check its versions, then clean up."""
+    prefix = f"{NAME_PREFIX}-{os.getpid()}-{int(time.time())}"
+    print(
+        f"engine {engine.name}: creating objects, then checking "
+        f"v{versions[0]}..v{versions[-1]}",
+        file=out,
+    )
+    fixtures = Fixtures(prefix)
+    try:
+        fixtures = create_fixtures(engine, prefix)
+        with (
+            ThreadPoolExecutor(REQUEST_WORKERS) as requests,
+            ThreadPoolExecutor(VERSION_WORKERS) as version_pool,
+        ):
+            futures = [
+                version_pool.submit(
+                    check_version,
+                    engine,
+                    version,
+                    schemas[version],
+                    fixtures,
+                    requests,
+                )
+                for version in versions
+            ]
+            return [future.result() for future in futures]
+    finally:
+        for failure in remove_fixtures(engine, fixtures):
+            print(f"cleanup: {failure}", file=out)
 
 
 def _result_order(result: VersionResult) -> tuple[int, str]:

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,12 +46,13 @@ def engine(engines: list[conformance.Engine]) -> conformance.Engine:
 def objects(engine: conformance.Engine) -> Iterator[conformance.Fixtures]:
     prefix = f"{conformance.NAME_PREFIX}-corrections-{os.getpid()}"
     fixtures = conformance.Fixtures(prefix)
-    try:
-        fixtures = conformance.create_fixtures(engine, prefix)
-        yield fixtures
-    finally:
-        failures = conformance.remove_fixtures(engine, fixtures)
-        assert not failures, failures
+    with conformance.engine_lock(engine):
+        try:
+            fixtures = conformance.create_fixtures(engine, prefix)
+            yield fixtures
+        finally:
+            failures = conformance.remove_fixtures(engine, fixtures)
+            assert not failures, failures
 
 
 def response_bodies(
@@ -203,7 +205,7 @@ def test_port_map_nullable_values(
 def test_image_container_optional(
     engines: list[conformance.Engine], version: str
 ) -> None:
-    # 20.10 still sends an empty Container, so ask the engine after it.
+    # 20.10 still sends an empty Container, so the test asks a newer engine.
     newer = conformance.choose_engine("1.42", engines)
     if newer is None:
         pytest.skip("no engine serves API 1.42")
@@ -214,8 +216,49 @@ def test_image_container_optional(
     assert_corrected_at(version, template, [body], "/")
 
 
+@pytest.mark.parametrize("version", ["1.24", "1.36"])
+def test_task_state_remove(
+    engine: conformance.Engine, objects: conformance.Fixtures, version: str
+) -> None:
+    service = conformance.call(
+        engine.address,
+        "POST",
+        "/services/create",
+        {
+            "Name": f"{objects.prefix}-removed-{version.replace('.', '-')}",
+            "TaskTemplate": {
+                "ContainerSpec": {
+                    "Image": conformance.TEST_IMAGE,
+                    "Command": ["sleep", "600"],
+                }
+            },
+        },
+    )["ID"]
+    # Once the service is deleted, its task has DesiredState "remove" until
+    # its container stops, which takes the 10 s stop timeout of sleep.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if any(
+            task["ServiceID"] == service
+            for task in conformance.call(engine.address, "GET", "/tasks")
+        ):
+            break
+        time.sleep(0.2)
+    conformance.call(engine.address, "DELETE", f"/services/{service}")
+    body: Any = []
+    desired: list[str] = []
+    while time.monotonic() < deadline and desired != ["remove"]:
+        body = conformance.call(engine.address, "GET", f"/v{version}/tasks")
+        desired = [
+            task["DesiredState"] for task in body if task["ServiceID"] == service
+        ]
+        time.sleep(0.1)
+    assert desired == ["remove"]
+    assert_corrected_at(version, "/tasks", [body], "/*/DesiredState")
+
+
 def raw_exec_start(address: str, version: str, exec_id: str) -> bytes:
-    """Start an exec with upgrade headers; return the response's status line."""
+    """Start an exec with upgrade headers and return the status line."""
     assert address.startswith("unix://"), "the upgrade test needs a unix socket"
     body = json.dumps({"Detach": False, "Tty": False}).encode()
     head = (

@@ -211,3 +211,19 @@ def test_second_run_up_to_date(out: Path) -> None:
 
 def test_second_run_changes_nothing(out: Path) -> None:
     assert RERUNS[out].after == RERUNS[out].before
+
+
+def test_specs_command_fills_cache(tmp_path: Path) -> None:
+    mirror = os.environ.get("SPECS_MIRROR")
+    if not mirror or not Path(mirror).is_dir():
+        pytest.skip("SPECS_MIRROR is not set to a folder")
+    cache = tmp_path / "cache"
+    output = run(sys.executable, "-m", "generator", "specs", "--cache", str(cache))
+    manifest = load.read_manifest()
+    assert f"{len(manifest.files)} pinned files in {cache}" in output
+    wrong = [
+        name
+        for name, sha256 in sorted(manifest.files.items())
+        if load.sha256_file(cache / name) != sha256
+    ]
+    assert wrong == []

@@ -9,6 +9,7 @@ patched to point there). The usage and output-folder cases run
 from __future__ import annotations
 
 import functools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -255,3 +256,18 @@ def test_output_under_regular_file(tmp_path: Path) -> None:
     assert f"cannot write to the output folder {target}" in result.stderr
     assert "Choose another --out" in result.stderr
     assert regular_file.read_text() == "a file, not a folder\n"
+
+
+def test_deleted_distribution_restored(
+    spec_folder: SpecFolderFactory, run_cli: Any, tmp_path: Path
+) -> None:
+    folder = spec_folder()
+    target = tmp_path / "restore"
+    assert run_cli(folder, *generate_args(target)).code == 0
+    kept = snapshot(target / "docker-engine-v1-40")
+    shutil.rmtree(target / "docker-engine-v1-41")
+    result = run_cli(folder, *generate_args(target))
+    assert result.code == 0
+    assert "1 written" in result.stderr
+    assert (target / "docker-engine-v1-41" / "pyproject.toml").is_file()
+    assert snapshot(target / "docker-engine-v1-40") == kept

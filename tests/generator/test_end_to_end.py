@@ -10,8 +10,10 @@ tests are skipped. The run took 30 to 75 s on a shared two-CPU machine.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,3 +229,25 @@ def test_specs_command_fills_cache(tmp_path: Path) -> None:
         if load.sha256_file(cache / name) != sha256
     ]
     assert wrong == []
+
+
+def test_interrupt_keeps_output(tmp_path: Path) -> None:
+    if not specs_available():
+        pytest.skip("real specs unavailable: set SPECS_MIRROR or run `make specs`")
+    target = tmp_path / "interrupted"
+    target.mkdir()
+    (target / "sentinel.txt").write_text("previous output\n")
+    before = snapshot(target)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "generate", "--out", str(target)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Three seconds lands in the build of the versions, well before writing.
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted; the previous output was left as it was" in stderr
+    assert snapshot(target) == before

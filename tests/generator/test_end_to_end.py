@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,8 +243,11 @@ def test_interrupt_keeps_output(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    # Three seconds lands in the build of the versions, well before writing.
-    time.sleep(3)
+    # The first progress line comes after v1.24 is built, and 23 versions
+    # remain to build before anything is written.
+    assert process.stderr is not None
+    first_line = process.stderr.readline()
+    assert first_line.startswith("v1.24: "), first_line
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr

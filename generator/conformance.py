@@ -26,10 +26,12 @@ import contextlib
 import fcntl
 import hashlib
 import http.client
+import io
 import json
 import os
 import socket
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -136,9 +138,13 @@ def send(
     method: str,
     path: str,
     body: Any = None,
+    content_type: str = "application/json",
     timeout: float = REQUEST_TIMEOUT,
 ) -> Response:
-    """Send one request to a ``unix://`` or ``tcp://`` engine address."""
+    """Send one request to a ``unix://`` or ``tcp://`` engine address.
+
+    A ``body`` of type bytes is sent as it is, any other is encoded as JSON.
+    """
     if address.startswith("unix://"):
         connection: http.client.HTTPConnection = _UnixConnection(
             address[len("unix://") :], timeout
@@ -154,8 +160,8 @@ def send(
     headers = {}
     data = None
     if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers["Content-Type"] = content_type
     try:
         connection.request(method, path, body=data, headers=headers)
         response = connection.getresponse()
@@ -277,6 +283,7 @@ class Fixtures:
     nodes: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     configs: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
     running: str = ""
     joined_swarm: bool = False
     created_at: int = field(default_factory=lambda: int(time.time()))
@@ -356,6 +363,9 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
     exited = create_container(f"{prefix}-exited", ["true"], {})
     call(address, "POST", f"/containers/{exited}/start")
     call(address, "POST", f"/containers/{exited}/wait")
+    paused = create_container(f"{prefix}-paused", ["sleep", "600"], {})
+    call(address, "POST", f"/containers/{paused}/start")
+    call(address, "POST", f"/containers/{paused}/pause")
     # Never started, so its port bindings never open a socket.
     create_container(
         f"{prefix}-created",
@@ -380,9 +390,49 @@ def create_fixtures(engine: Engine, prefix: str) -> Fixtures:
         if start:
             call(address, "POST", f"/exec/{created['Id']}/start", {"Detach": True})
 
+    _build_image(engine, fixtures)
     _create_swarm_objects(engine, fixtures, labels)
     _wait_for_health(engine, running)
     return fixtures
+
+
+# Image settings that the test image lacks, so that their schemas see values.
+DOCKERFILE = b"""\
+FROM dockerengine-test:busybox
+LABEL dockerengine.conformance=1
+ENV CONFORMANCE=1
+RUN echo built > /built
+EXPOSE 8080
+VOLUME /vol
+HEALTHCHECK CMD true
+"""
+
+
+def _build_image(engine: Engine, fixtures: Fixtures) -> None:
+    """Build an image from the test image with the classic builder."""
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(DOCKERFILE)
+        tar.addfile(info, io.BytesIO(DOCKERFILE))
+    tag = f"{fixtures.prefix}:built"
+    query = urllib.parse.urlencode(
+        {"t": tag, "rm": "1", "forcerm": "1", "version": "1"}
+    )
+    response = send(
+        engine.address,
+        "POST",
+        f"/build?{query}",
+        archive.getvalue(),
+        content_type="application/x-tar",
+    )
+    # A failed step still returns 200, with an error object in the stream.
+    if response.status != 200 or b'"error"' in response.body:
+        raise GeneratorError(
+            f"engine {engine.name}: building {tag} failed with status "
+            f"{response.status}: {response.body.decode(errors='replace')[-300:]}"
+        )
+    fixtures.images.append(tag)
 
 
 def _wait_for_health(engine: Engine, container: str) -> None:
@@ -507,6 +557,7 @@ def remove_fixtures(engine: Engine, fixtures: Fixtures) -> list[str]:
     ]
     steps += [("DELETE", f"/networks/{item}") for item in fixtures.networks]
     steps += [("DELETE", f"/volumes/{item}") for item in fixtures.volumes]
+    steps += [("DELETE", f"/images/{_quote(item)}") for item in fixtures.images]
     if fixtures.joined_swarm:
         steps.append(("POST", "/swarm/leave?force=1"))
     failures = []
@@ -563,7 +614,7 @@ def plan_probes(templates: list[str], fixtures: Fixtures) -> list[Probe]:
         "/exec/{id}/": fixtures.execs,
         "/networks/{id}": fixtures.networks,
         "/volumes/{name}": fixtures.volumes,
-        "/images/{name}/": [_quote(TEST_IMAGE)],
+        "/images/{name}/": [_quote(TEST_IMAGE)] + [_quote(i) for i in fixtures.images],
         "/nodes/{id}": fixtures.nodes,
         "/services/{id}": fixtures.services,
         "/tasks/{id}": fixtures.tasks,

@@ -222,25 +222,31 @@ def call_kind(op: m.Operation) -> str:
 
 
 def tty_source(op: m.Operation) -> str:
-    """Source of the TTY setting that frames the output: "", "container" or "body"."""
+    """Source of the TTY setting that frames the output: "", "document" or "body".
+
+    "document" means a path that the runtime fetches when the caller passes
+    no ``tty``, so the generated method takes a ``tty`` keyword.
+    """
     source = tables.TTY_SOURCES.get(op.operation_id, "")
-    if source.startswith("/"):
-        return "container"
-    return source
+    return "document" if isinstance(source, tuple) else source
 
 
-def tty_from_expression(op: m.Operation) -> str:
-    """The ``tty_from`` argument of a stream call, as a Python expression."""
+def tty_arguments(op: m.Operation) -> list[tuple[str, str]]:
+    """The ``tty_from`` and ``tty_field`` arguments of a stream call, as code."""
     source = tables.TTY_SOURCES[op.operation_id]
-    if not source.startswith("/"):
-        return repr(source)
-    expression = source.replace("{", "{{").replace("}", "}}")
+    if not isinstance(source, tuple):
+        return [("tty_from", repr(source))]
+    path, field = source
+    expression = path.replace("{", "{{").replace("}", "}}")
     for param in op.path_parameters:
         expression = expression.replace(
             "{{" + param.wire_name + "}}",
             "{_enc.quote_path(" + param.python_name + ")}",
         )
-    return f'f"{expression}"'
+    arguments = [("tty_from", f'f"{expression}"')]
+    if field != "Config.Tty":
+        arguments.append(("tty_field", repr(field)))
+    return arguments
 
 
 def returns_path_stat(op: m.Operation) -> bool:
@@ -248,22 +254,27 @@ def returns_path_stat(op: m.Operation) -> bool:
 
 
 _TTY_DOC = (
-    "tty: The container's TTY setting, which decides whether the output is "
-    "multiplexed. When None, the method inspects the container{when}."
+    "tty: Whether the {subject} has a TTY, which decides whether the output "
+    "is multiplexed. When None, the method fetches the {subject}'s "
+    "settings first{when}."
 )
 
 
 def stream_doc(doc: str, op: m.Operation) -> str:
     """Add the ``tty`` keyword's entry to the Args section of a docstring."""
-    if tty_source(op) != "container":
+    source = tables.TTY_SOURCES.get(op.operation_id)
+    if not isinstance(source, tuple):
         return doc
+    # "/containers/{id}/json" -> "container"
+    subject = source[0].strip("/").split("/")[0].removesuffix("s")
     when = ""
     if op.stream is m.StreamKind.HIJACKED:
         when = (
             ", unless the Content-Type of a 101 response from API 1.42 or later "
             "states the framing"
         )
-    lines = textwrap.wrap(_TTY_DOC.format(when=when), width=76)
+    text = _TTY_DOC.format(subject=subject, when=when)
+    lines = textwrap.wrap(text, width=76)
     entry = "\n".join(
         ("            " if index == 0 else "                ") + line
         for index, line in enumerate(lines)
@@ -439,7 +450,7 @@ def make_environment() -> jinja2.Environment:
         body_annotation=body_annotation,
         call_kind=call_kind,
         tty_source=tty_source,
-        tty_from_expression=tty_from_expression,
+        tty_arguments=tty_arguments,
         returns_path_stat=returns_path_stat,
         stream_doc=stream_doc,
         path_expression=path_expression,

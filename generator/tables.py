@@ -42,13 +42,17 @@ STREAM_KINDS: dict[str, StreamKind] = {
     "ImageGetAll": StreamKind.TAR_OUT,
 }
 
-# Source of the TTY setting that frames an operation's output: the container
-# inspect path (its Config.Tty, fetched when the caller passes no ``tty``),
-# or "body" for the Tty field of the request body. The daemon frames exec
-# start output by the start body's Tty, not by the exec's own setting.
-TTY_SOURCES: dict[str, str] = {
-    "ContainerLogs": "/containers/{id}/json",
-    "ContainerAttach": "/containers/{id}/json",
+# Source of the TTY setting that frames an operation's output, fetched when
+# the caller passes no ``tty``: a path and the dotted path of the setting in
+# the document it returns. "body" instead reads the Tty field of the request
+# body, because the daemon frames exec start output by the start body's Tty,
+# not by the exec's own setting. Service and task logs are raw when the
+# service or task has a TTY, as for containers.
+TTY_SOURCES: dict[str, tuple[str, str] | str] = {
+    "ContainerLogs": ("/containers/{id}/json", "Config.Tty"),
+    "ContainerAttach": ("/containers/{id}/json", "Config.Tty"),
+    "ServiceLogs": ("/services/{id}", "Spec.TaskTemplate.ContainerSpec.TTY"),
+    "TaskLogs": ("/tasks/{id}", "Spec.ContainerSpec.TTY"),
     "ExecStart": "body",
 }
 

@@ -203,6 +203,7 @@ class ApiClient:
         *,
         tty: bool | None = None,
         tty_from: str | None = None,
+        tty_field: str = "Config.Tty",
         query: Mapping[str, Any] | None = None,
         headers: HeaderValues | None = None,
         json: Any = None,
@@ -213,15 +214,17 @@ class ApiClient:
 
         ``tty`` is the container's or exec's TTY setting when known. With a
         TTY the output is raw, and without one it is multiplexed. When
-        ``tty`` is None, ``tty_from`` names the source of the setting: `TTY_FROM_BODY`
-        for the ``Tty`` field of ``json``, or the path of a container inspect
-        endpoint (``/containers/{id}/json``), whose ``Config.Tty`` is fetched
-        with a request before the stream opens.
+        ``tty`` is None, ``tty_from`` names the source of the setting:
+        `TTY_FROM_BODY` for the ``Tty`` field of ``json``, or the path of a
+        document that is fetched before the stream opens, such as
+        ``/containers/{id}/json``. ``tty_field`` is the dotted path of the
+        setting in that document, and a missing field counts as false,
+        because the daemon leaves out a false ``TTY`` in swarm specs.
         """
         from ._streams import OutputStream, is_multiplexed
 
         if tty is None and tty_from is not None:
-            tty = self._lookup_tty(tty_from, json)
+            tty = self._lookup_tty(tty_from, tty_field, json)
         response = self._open_stream(
             method, path, query, headers, json, content, timeout
         )
@@ -237,6 +240,7 @@ class ApiClient:
         *,
         tty: bool | None = None,
         tty_from: str | None = None,
+        tty_field: str = "Config.Tty",
         query: Mapping[str, Any] | None = None,
         headers: HeaderValues | None = None,
         json: Any = None,
@@ -246,10 +250,10 @@ class ApiClient:
         """Upgrade the connection to a raw stream (attach, exec start).
 
         Sends ``Connection: Upgrade`` and ``Upgrade: tcp``. The returned
-        stream owns the socket and closes it. ``tty`` and ``tty_from`` work
-        as in `stream_output`, except that a container is inspected only
-        when the response's Content-Type does not state the framing, which
-        it does for a 101 response from API 1.42 or later.
+        stream owns the socket and closes it. ``tty``, ``tty_from`` and
+        ``tty_field`` work as in `stream_output`, except that the document
+        is fetched only when the response's Content-Type does not state the
+        framing, which it does for a 101 response from API 1.42 or later.
         """
         from ._streams import (
             HijackedStream,
@@ -258,7 +262,7 @@ class ApiClient:
         )
 
         if tty is None and tty_from == TTY_FROM_BODY:
-            tty = self._lookup_tty(tty_from, json)
+            tty = self._lookup_tty(tty_from, tty_field, json)
         upgrade: dict[str, str | None] = dict(upgrade_headers())
         if headers:
             upgrade.update(headers)
@@ -273,7 +277,7 @@ class ApiClient:
                     response.status,
                 )
                 if stated is None:
-                    tty = self._lookup_tty(tty_from, json)
+                    tty = self._lookup_tty(tty_from, tty_field, json)
             return HijackedStream.from_response(
                 response, tty=tty, api_version=self.api_version
             )
@@ -353,21 +357,19 @@ class ApiClient:
             (name, value) for name, value in headers.items() if value is not None
         ], content
 
-    def _lookup_tty(self, tty_from: str, json: Any) -> bool:
+    def _lookup_tty(self, tty_from: str, tty_field: str, json: Any) -> bool:
         """Return the TTY setting that decides how output is framed."""
         if tty_from == TTY_FROM_BODY:
             body = json.to_dict() if isinstance(json, Model) else json
             # The daemon frames exec output by the start body's Tty, whatever
             # the exec was created with, and a missing Tty means false.
             return isinstance(body, Mapping) and bool(body.get("Tty"))
-        document = self.request("GET", tty_from).json()
-        config = document.get("Config") if isinstance(document, dict) else None
-        if not isinstance(config, dict) or "Tty" not in config:
-            raise ValueError(
-                f"GET {tty_from} returned no Config.Tty: expected a container "
-                "inspect document. Pass tty=True or tty=False instead"
-            )
-        return bool(config["Tty"])
+        value = self.request("GET", tty_from).json()
+        for key in tty_field.split("."):
+            if not isinstance(value, dict):
+                return False
+            value = value.get(key)
+        return value is True
 
     def _open_stream(
         self,

@@ -86,12 +86,27 @@ def test_logs_explicit_tty_skips_inspect(daemon: FakeDaemon, api: ApiClient) -> 
     assert inspect_paths(daemon) == []
 
 
-def test_inspect_without_tty_raises(daemon: FakeDaemon, api: ApiClient) -> None:
-    daemon.add("GET", INSPECT_PATH, json={"Id": "web"})
-    with pytest.raises(ValueError, match="no Config.Tty"):
-        api.stream_output(
-            "GET", "/containers/web/logs", tty_from="/containers/web/json"
-        )
+@pytest.mark.parametrize(
+    ("service", "multiplexed"),
+    [
+        ({"Spec": {"TaskTemplate": {"ContainerSpec": {"TTY": True}}}}, False),
+        # The daemon leaves out a false TTY.
+        ({"Spec": {"TaskTemplate": {"ContainerSpec": {}}}}, True),
+        ({"Spec": {"TaskTemplate": {}}}, True),
+    ],
+)
+def test_service_logs_framing_from_spec(
+    daemon: FakeDaemon, api: ApiClient, service: object, multiplexed: bool
+) -> None:
+    daemon.add("GET", "/v1.41/services/web", json=service)
+    daemon.add("GET", "/v1.41/services/web/logs", body=b"")
+    with api.stream_output(
+        "GET",
+        "/services/web/logs",
+        tty_from="/services/web",
+        tty_field="Spec.TaskTemplate.ContainerSpec.TTY",
+    ) as stream:
+        assert stream.multiplexed is multiplexed
 
 
 def test_attach_content_type_skips_inspect(daemon: FakeDaemon) -> None:

@@ -37,8 +37,8 @@ class ContainersApi:
         Args:
             id: id
             follow: follow
-            tty: The container's TTY setting, which decides whether the output is
-                multiplexed. When None, the method inspects the container.
+            tty: Whether the container has a TTY, which decides whether the output is
+                multiplexed. When None, the method fetches the container's settings first.
 
         ``GET /containers/{id}/logs`` (operationId ``ContainerLogs``)."""
         return self._api.stream_output(
@@ -62,9 +62,10 @@ class ContainersApi:
 
         Args:
             id: id
-            tty: The container's TTY setting, which decides whether the output is
-                multiplexed. When None, the method inspects the container, unless the
-                Content-Type of a 101 response from API 1.42 or later states the framing.
+            tty: Whether the container has a TTY, which decides whether the output is
+                multiplexed. When None, the method fetches the container's settings first,
+                unless the Content-Type of a 101 response from API 1.42 or later states the
+                framing.
 
         ``POST /containers/{id}/attach`` (operationId ``ContainerAttach``)."""
         return self._api.hijack(

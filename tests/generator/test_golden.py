@@ -101,7 +101,9 @@ class Recorder:
         self.calls.append({"kind": kind, "method": method, "path": path,
                            "query": kwargs.get("query"),
                            "json": kwargs.get("json")})
-        return Response({"Id": "w1", "Warnings": []} if kind == "request" else [])
+        if path == "/widgets/json":
+            return Response([{"Name": "listed"}])
+        return Response({"Id": "w1", "Warnings": []})
 
     def request(self, method, path, **kwargs):
         return self._record("request", method, path, **kwargs)
@@ -136,7 +138,8 @@ result["gadget"] = gadget.to_dict()
 recorder = Recorder()
 widgets = WidgetApi(recorder)
 widgets.inspect("a/b c")
-widgets.list(from_="x", type_="small", all=True)
+listed = widgets.list(from_="x", type_="small", all=True)
+result["listed"] = [type(item).__name__ for item in listed] + [listed[0].name]
 created = widgets.create(body={"Name": "w"}, name="n")
 result["created_id"] = created.id
 containers = ContainersApi(recorder)
@@ -225,6 +228,10 @@ def test_path_parameter_quoted(probe: dict[str, object]) -> None:
 def test_query_wire_names(probe: dict[str, object]) -> None:
     query = calls(probe)[1]["query"]
     assert query == {"all": True, "filters": None, "from": "x", "type": "small"}
+
+
+def test_list_response_decoded(probe: dict[str, object]) -> None:
+    assert probe["listed"] == ["Widget", "listed"]
 
 
 def test_body_and_response(probe: dict[str, object]) -> None:

@@ -11,7 +11,7 @@ Stream kinds:
 - Output streams (logs, attach, exec start): either the multiplexed frame
   format, decoded by `FrameDecoder`, or raw TTY bytes, passed through by
   `RawDecoder`.
-- Hijacked connections (attach and exec start with stdin): `HijackedStream`
+- Hijacked connections (attach, exec start): `HijackedStream`
   reads output like an output stream and writes stdin to the socket.
 """
 
@@ -699,7 +699,7 @@ class _OutputReader(_ItemIterator[_Chunk]):
 
 
 class OutputStream(_OutputReader):
-    """Output of logs, attach or exec start, read from a streaming response.
+    """Output of logs, or of attach without an upgrade, from a streaming response.
 
     Iterating yields (`StreamType`, bytes) pairs as the bytes arrive. Use
     `is_multiplexed` to choose ``multiplexed``.

@@ -464,6 +464,29 @@ def test_exec_tty_output_is_raw(target: Target) -> None:
     assert stderr == b""
 
 
+def test_exec_framing_follows_start_body(target: Target) -> None:
+    # The exec has a TTY, but the start body leaves Tty out, and the daemon
+    # then sends multiplexed frames of the TTY's output.
+    container_id = target.create_container("execbody", Cmd=SLEEP_COMMAND)
+    target.client.containers.start(container_id)
+    exec_id = target.client.exec.create(
+        container_id,
+        exec_config={
+            "Cmd": ["sh", "-c", "echo out; echo err >&2"],
+            "AttachStdout": True,
+            "AttachStderr": True,
+            "Tty": True,
+        },
+    ).id
+    with target.client.exec.start(
+        exec_id, exec_start_config={"Detach": False}
+    ) as session:
+        assert session.multiplexed
+        stdout, stderr = session.read_all()
+    assert stdout == b"out\r\nerr\r\n"
+    assert stderr == b""
+
+
 def test_exec_detached_returns_at_once(target: Target) -> None:
     container_id = target.create_container("detach", Cmd=SLEEP_COMMAND)
     target.client.containers.start(container_id)

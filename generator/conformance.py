@@ -9,11 +9,12 @@ is no mismatch, because the engines' Go encoder writes nil slices and maps
 as null in many places that the specs do not mark nullable.
 
 The suite creates its objects once per engine, before querying all of that
-engine's versions: a running, an exited and a never-started container (with
-labels, a volume mount, an exposed but unpublished port, and port bindings
-on the one that never starts), two volumes, an internal network, three
-execs and, in a swarm it initialises on 127.0.0.1 and leaves afterwards, a
-service of the local test image plus a secret and a config. Engines are
+engine's versions: a running, a paused, an exited and a never-started
+container (with labels, a volume mount, an exposed but unpublished port,
+and port bindings on the one that never starts), an image built from the
+test image, two volumes, an internal network, three execs and, in a swarm
+it initialises on 127.0.0.1 and leaves afterwards, a service of the local
+test image plus a secret and a config. Engines are
 handled one at a time, and every object is removed again, even after a
 failure. The events endpoint is queried for the time range of the run.
 """

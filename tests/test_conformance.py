@@ -159,6 +159,8 @@ def test_all_versions_conform() -> None:
 
     checked = {result.version for result in results}
     assert checked == set(load.all_versions()), log.getvalue()
+    used = {result.engine for result in results}
+    assert used == {engine.name for engine in engines}
     for result in results:
         assert not result.failures, (result.version, result.failures)
         remaining = sorted(f"{m.template} {m.location}" for m in result.after)

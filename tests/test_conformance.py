@@ -121,7 +121,10 @@ def test_additional_properties_honoured() -> None:
 
 
 def test_raw_streams_not_probed() -> None:
-    document = load.load_spec("1.41").document
+    try:
+        document = load.load_spec("1.41").document
+    except GeneratorError as error:
+        pytest.skip(f"pinned specs unavailable (set SPECS_MIRROR): {error}")
     operations = conformance.json_get_operations(document)
     assert "/containers/{id}/logs" not in operations
     assert "/_ping" not in operations

@@ -249,6 +249,11 @@ def tty_arguments(op: m.Operation) -> list[tuple[str, str]]:
     return arguments
 
 
+def upgrade_protocol(op: m.Operation) -> str:
+    """Upgrade protocol of a hijacking operation other than "tcp", or ""."""
+    return tables.UPGRADE_PROTOCOLS.get(op.operation_id, "")
+
+
 def returns_path_stat(op: m.Operation) -> bool:
     return op.operation_id in tables.PATH_STAT_OPERATIONS
 
@@ -451,6 +456,7 @@ def make_environment() -> jinja2.Environment:
         call_kind=call_kind,
         tty_source=tty_source,
         tty_arguments=tty_arguments,
+        upgrade_protocol=upgrade_protocol,
         returns_path_stat=returns_path_stat,
         stream_doc=stream_doc,
         path_expression=path_expression,

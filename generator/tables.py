@@ -56,6 +56,10 @@ TTY_SOURCES: dict[str, tuple[str, str] | str] = {
     "ExecStart": "body",
 }
 
+# Upgrade protocols of hijacking operations that do not speak Docker's
+# "tcp" stream. The daemon rejects a session upgrade to any protocol but h2c.
+UPGRADE_PROTOCOLS: dict[str, str] = {"Session": "h2c"}
+
 # HEAD operations that return the X-Docker-Container-Path-Stat header only.
 PATH_STAT_OPERATIONS = frozenset({"ContainerArchiveInfo", "ContainerArchiveHead"})
 

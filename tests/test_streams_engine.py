@@ -497,6 +497,17 @@ def test_exec_detached_returns_at_once(target: Target) -> None:
         assert session.read_all() == (b"", b"")
 
 
+def test_session_upgrades_to_h2c(target: Target) -> None:
+    session_api = getattr(target.client, "session", None)
+    if session_api is None:
+        assert version_key(target.version) < (1, 39), "POST /session is in 1.39+"
+        return
+    with session_api.start() as session:
+        # The socket now carries HTTP/2 frames, passed through undecoded.
+        assert not session.multiplexed
+        assert session.socket.fileno() >= 0
+
+
 # -- archives --------------------------------------------------------------
 
 

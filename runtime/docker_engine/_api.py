@@ -249,8 +249,9 @@ class ApiClient:
     ) -> HijackedStream:
         """Upgrade the connection to a raw stream (attach, exec start).
 
-        Sends ``Connection: Upgrade`` and ``Upgrade: tcp``. The returned
-        stream owns the socket and closes it. ``tty``, ``tty_from`` and
+        Sends ``Connection: Upgrade`` and ``Upgrade: tcp``, unless
+        ``headers`` sets another ``Upgrade`` protocol, whose bytes are then
+        read undecoded. The returned stream owns the socket and closes it. ``tty``, ``tty_from`` and
         ``tty_field`` work as in `stream_output`, except that the document
         is fetched only when the response's Content-Type does not state the
         framing, which it does for a 101 response from API 1.42 or later.
@@ -266,6 +267,10 @@ class ApiClient:
         upgrade: dict[str, str | None] = dict(upgrade_headers())
         if headers:
             upgrade.update(headers)
+        if tty is None and (upgrade.get("Upgrade") or "").lower() != "tcp":
+            # Another protocol, such as the h2c of /session, carries its own
+            # frames, which are passed through undecoded.
+            tty = True
         response = self._open_stream(
             method, path, query, upgrade, json, content, timeout
         )

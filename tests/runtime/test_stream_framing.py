@@ -134,6 +134,15 @@ def test_attach_before_1_42_inspects(daemon: FakeDaemon, api: ApiClient) -> None
     assert inspect_paths(daemon) == [INSPECT_PATH]
 
 
+def test_other_upgrade_protocol_is_raw(daemon: FakeDaemon, api: ApiClient) -> None:
+    reply = upgrade_reply("", frame(1, b"not a frame"))
+    daemon.add_function("POST", "/v1.41/session", reply)
+    with api.hijack("POST", "/session", headers={"Upgrade": "h2c"}) as stream:
+        assert not stream.multiplexed
+        assert stream.read_all() == (frame(1, b"not a frame"), b"")
+    assert daemon.requests[0].headers["upgrade"] == "h2c"
+
+
 class StartConfig(Model):
     __slots__ = ()
 

@@ -615,7 +615,8 @@ def plan_probes(templates: list[str], fixtures: Fixtures) -> list[Probe]:
         "/exec/{id}/": fixtures.execs,
         "/networks/{id}": fixtures.networks,
         "/volumes/{name}": fixtures.volumes,
-        "/images/{name}/": [_quote(TEST_IMAGE)] + [_quote(i) for i in fixtures.images],
+        "/images/{name}/": [_quote(TEST_IMAGE)]
+        + [_quote(image) for image in fixtures.images],
         "/nodes/{id}": fixtures.nodes,
         "/services/{id}": fixtures.services,
         "/tasks/{id}": fixtures.tasks,
@@ -923,7 +924,7 @@ def check_engine(
     prefix = f"{NAME_PREFIX}-{os.getpid()}-{int(time.time())}"
     print(
         f"engine {engine.name}: creating objects, then checking "
-        f"v{versions[0]}..v{versions[-1]}",
+        f"{len(versions)} versions from {versions[0]} to {versions[-1]}",
         file=out,
     )
     fixtures = Fixtures(prefix)
@@ -990,5 +991,13 @@ def main(args: argparse.Namespace) -> int:
     results = run(versions, engines)
     print_table(results)
     print_details(results)
+    before = sum(len(result.before) for result in results)
+    after = sum(len(result.after) for result in results)
+    failures = sum(len(result.failures) for result in results)
+    print(
+        f"{len(results)} version and engine pairs: {before} mismatches before "
+        f"corrections, {after} after, {failures} failed requests",
+        file=sys.stderr,
+    )
     failed = any(result.after or result.failures for result in results)
     return 1 if failed else 0

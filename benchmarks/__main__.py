@@ -1,7 +1,7 @@
 """``python -m benchmarks``: run every section and write docs/benchmarks.md.
 
-Environment: ``BENCH_QUICK=1`` runs fewer rounds (about two minutes in
-place of about eight), ``BENCH_ENGINE`` names the engine from
+Environment: ``BENCH_QUICK=1`` runs fewer rounds (about three minutes in
+place of about eight on a 2-core machine), ``BENCH_ENGINE`` names the engine from
 engines.env (default 28.5), ``BENCH_OUTPUT`` sets the report path.
 """
 
@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from benchmarks import generation, imports, peers, streams
@@ -64,7 +65,7 @@ def main() -> int:
 
     series: list[Series] = []
     notes: list[str] = []
-    sections = [
+    sections: list[tuple[str, Callable[[], Iterable[Series]]]] = [
         ("imports", lambda: imports.measure(python, rounds["imports"]).series.values()),
         ("calls", lambda: _calls(python, address, rounds["calls"])),
         ("streams", lambda: _streams(python, address, rounds["streams"], quick, notes)),
@@ -76,14 +77,20 @@ def main() -> int:
         section_started = time.perf_counter()
         try:
             series.extend(measure())
-        except Exception as error:  # noqa: BLE001 - reported in the document
+        except Exception as error:
+            # One failed section must not lose the others: the page lists it
+            # as not measured, with the error.
             traceback.print_exc()
-            failed[name] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            first_line = (str(error).splitlines() or [""])[0]
+            failed[name] = f"{type(error).__name__}: {first_line}"
         _log(f"{name}: done in {time.perf_counter() - section_started:.0f} s")
 
     context = {
         "machine": peers.machine(),
-        "versions": peers.package_versions(python),
+        "versions": {
+            "this repository": peers.commit(),
+            **peers.package_versions(python),
+        },
         "java": peers.java_version(java),
         "engine": {"name": engine, **_engine_facts(engine)},
         "quick": quick,

@@ -247,6 +247,7 @@ def render(
 ) -> str:
     """Return the whole page."""
     rounds = context["rounds"]
+
     run_line = (
         f"Measured on {context['date']} in {context['seconds'] / 60:.1f} minutes"
         f"{' (quick run)' if context['quick'] else ''}; rounds: "
@@ -254,21 +255,25 @@ def render(
         + "."
     )
     lines = [INTRO, run_line, "", "## Machine", ""]
+
     machine = dict(context["machine"])
     engine = context["engine"]
     machine["engine"] = f"{engine['name']}: {engine.get('engine', '?')}"
     machine["engine API"] = engine.get("engine API", "?")
     lines += key_value_table("machine", machine)
+
     versions = dict(context["versions"])
     versions["Java"] = context["java"]
     lines += ["## Peer versions", ""]
     lines += key_value_table("package", versions)
+
     lines += ["## Targets", ""]
     lines += target_table(targets(series))
     lines += _generation(series)
     lines += _calls(series)
     lines += _streams(series)
     lines += _imports(series)
+
     lines += ["## Not measured and caveats", ""]
     for name, reason in failed.items():
         lines.append(f"- {name}: not measured: {reason}")

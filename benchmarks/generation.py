@@ -1,9 +1,9 @@
 """Generation time and peak memory, against openapi-generator's python client.
 
 Runs the generator's CLI in child processes, from a copy of the generator,
-templates, specs and runtime taken when the section starts, so that edits
-to the work tree during the run change neither the code measured nor the
-no-op run's input fingerprint. A cold run gets an empty output folder and
+templates, specs and runtime taken when the section starts. Edits to the
+work tree during the run then change neither the code measured nor the
+input fingerprint of the no-op run. A cold run gets an empty output folder and
 an empty cache folder through GENERATOR_CACHE_DIR, so it validates and
 formats everything again. The pinned specs are read from the work tree's
 spec cache, because downloading them is not part of generation.

@@ -43,7 +43,7 @@ def ensure_java() -> str | None:
     """Return the path of ``java``, installing Java 17 with apt-get if missing.
 
     Returns None when the install failed, so the openapi-generator
-    measurements are skipped and the report says why.
+    measurements are skipped and the report states why.
     """
     found = shutil.which("java")
     if found:
@@ -112,6 +112,25 @@ def package_versions(python: Path) -> dict[str, str]:
         check=True,
     ).stdout
     return dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
+
+
+def commit() -> str:
+    """Return the work tree's commit, marked when it has uncommitted changes."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{head or 'unknown'}{' with uncommitted changes' if dirty else ''}"
 
 
 def java_version(java: str | None) -> str:

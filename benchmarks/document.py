@@ -197,7 +197,9 @@ def _streams(series: list[Series]) -> list[str]:
         "response to the end of the connection without parsing anything. "
         "`http.client` reads the body without splitting the frames of the "
         "multiplexed stream. docker_engine demultiplexes into "
-        "(stream, bytes) pairs. docker-py yields one bytes object per frame, "
+        "(stream, bytes) pairs. docker_engine, docker-py and aiodocker first "
+        "inspect the container to learn its TTY setting, and their time "
+        "includes that request. docker-py yields one bytes object per frame, "
         "and for a TTY one per byte: docker 7.2.0 reads raw streams with a "
         "chunk size of 1 (`APIClient._stream_raw_result`). aiodocker yields "
         "decoded str lines.",

@@ -111,18 +111,9 @@ def docker_engine(address: str, kind: str, argument: str) -> Reader:
         return events
 
     def logs() -> int:
-        if kind == "logs":
-            stream = client.containers.logs(argument, stdout=True, stderr=True)
-        else:
-            # NOTE: the generated logs() has no tty argument, and without
-            # one a 200 response is decoded as frames. The TTY case calls
-            # the runtime's stream_output with tty=True instead.
-            stream = client.api.stream_output(
-                "GET",
-                f"/containers/{argument}/logs",
-                tty=True,
-                query={"stdout": True, "stderr": True},
-            )
+        # Without a tty argument the method inspects the container to learn
+        # its TTY setting, as docker-py and aiodocker do.
+        stream = client.containers.logs(argument, stdout=True, stderr=True)
         total = 0
         for _stream_type, data in stream:
             total += len(data)

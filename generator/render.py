@@ -232,7 +232,7 @@ def tty_source(op: m.Operation) -> str:
 
 
 def tty_arguments(op: m.Operation) -> list[tuple[str, str]]:
-    """The ``tty_from`` and ``tty_field`` arguments of a stream call, as code."""
+    """Return the ``tty_from`` and ``tty_field`` arguments of a stream call as code."""
     source = tables.TTY_SOURCES[op.operation_id]
     if not isinstance(source, tuple):
         return [("tty_from", repr(source))]

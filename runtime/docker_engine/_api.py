@@ -251,10 +251,11 @@ class ApiClient:
 
         Sends ``Connection: Upgrade`` and ``Upgrade: tcp``, unless
         ``headers`` sets another ``Upgrade`` protocol, whose bytes are then
-        read undecoded. The returned stream owns the socket and closes it. ``tty``, ``tty_from`` and
-        ``tty_field`` work as in `stream_output`, except that the document
-        is fetched only when the response's Content-Type does not state the
-        framing, which it does for a 101 response from API 1.42 or later.
+        read undecoded. The returned stream owns the socket and closes it.
+        ``tty``, ``tty_from`` and ``tty_field`` work as in `stream_output`,
+        except that the document is fetched only when the response's
+        Content-Type does not state the framing, which it does for a 101
+        response from API 1.42 or later.
         """
         from ._streams import (
             HijackedStream,

@@ -231,6 +231,19 @@ def tty_source(op: m.Operation) -> str:
     return "document" if isinstance(source, tuple) else source
 
 
+def reference_parameters(op: m.Operation) -> list[str]:
+    """``name: type`` of each parameter of a method, in signature order, for API.md."""
+    entries = [f"{p.python_name}: str" for p in op.path_parameters]
+    if op.body is not None:
+        optional = "" if op.body.required else " | None"
+        entries.append(f"{op.body.python_name}: {body_annotation(op)}{optional}")
+    for param in op.keyword_parameters:
+        entries.append(f"{param.python_name}: {parameter_annotation(param)}")
+    if tty_source(op) == "document":
+        entries.append("tty: bool | None")
+    return [entry.replace("builtins.", "") for entry in entries]
+
+
 def tty_arguments(op: m.Operation) -> list[tuple[str, str]]:
     """Return the ``tty_from`` and ``tty_field`` arguments of a stream call as code."""
     source = tables.TTY_SOURCES[op.operation_id]
@@ -455,6 +468,7 @@ def make_environment() -> jinja2.Environment:
         body_annotation=body_annotation,
         call_kind=call_kind,
         tty_source=tty_source,
+        reference_parameters=reference_parameters,
         tty_arguments=tty_arguments,
         upgrade_protocol=upgrade_protocol,
         returns_path_stat=returns_path_stat,

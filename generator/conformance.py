@@ -8,15 +8,16 @@ schema forbids it is the only tolerated deviation. It is counted apart and
 is no mismatch, because the engines' Go encoder writes nil slices and maps
 as null in many places that the specs do not mark nullable.
 
-The suite creates its objects once per engine, before querying all of that
-engine's versions: a running, a paused, an exited and a never-started
-container (with labels, a volume mount, an exposed but unpublished port,
-and port bindings on the one that never starts), an image built from the
-test image, two volumes, an internal network, three execs and, in a swarm
-it initialises on 127.0.0.1 and leaves afterwards, a service of the local
-test image plus a secret and a config. Engines are
-handled one at a time, and every object is removed again, even after a
-failure. The events endpoint is queried for the time range of the run.
+The suite creates its objects once per engine and then queries all of that
+engine's versions. The objects are four containers (running, paused, exited
+and never started) with labels, a volume mount and an exposed but
+unpublished port, where only the never-started one has port bindings. Next
+come an image built from the test image, two volumes, an internal network
+and three execs. In a swarm, which the suite initialises on 127.0.0.1 and
+leaves afterwards unless the engine was already in one, it adds a service
+of the local test image, a secret and a config. Engines are handled one at
+a time, and every object is removed again, even after a failure. The events
+endpoint is queried for the time range of the run.
 """
 
 from __future__ import annotations
@@ -898,7 +899,7 @@ def run(
 ) -> list[VersionResult]:
     """Run the suite for the versions on the engines that serve them.
 
-    Engines run one after the other, because each holds a swarm while its
+    Engines run one after the other, because each is in a swarm while its
     versions are checked. The versions of one engine run concurrently.
     """
     assigned, unserved = plan_runs(versions, engines, every_engine)

@@ -205,7 +205,7 @@ def test_port_map_nullable_values(
 def test_image_container_optional(
     engines: list[conformance.Engine], version: str
 ) -> None:
-    # 20.10 still sends an empty Container, so the test asks a newer engine.
+    # 20.10 still sends an empty Container, so the test queries a newer engine.
     newer = conformance.choose_engine("1.42", engines)
     if newer is None:
         pytest.skip("no engine serves API 1.42")

@@ -35,6 +35,8 @@ class TypeRef:
     name: str = ""
     item: TypeRef | None = None
     options: tuple[TypeRef, ...] = ()
+    # Value type of an enum: "str", or "int" for integer enums.
+    base: str = "str"
 
     def annotation(self) -> str:
         """Python annotation of a decoded value of this type."""
@@ -47,7 +49,7 @@ class TypeRef:
         if self.kind == "model":
             return self.name
         if self.kind == "enum":
-            return f"{self.name} | str"
+            return f"{self.name} | {self.base}"
         if self.kind == "list":
             assert self.item is not None
             return f"list[{self.item.annotation()}]"
@@ -63,7 +65,7 @@ class TypeRef:
         if self.kind == "model":
             return f"{self.name} | dict[str, Any]"
         if self.kind == "enum":
-            return f"{self.name} | str"
+            return f"{self.name} | {self.base}"
         if self.kind == "list":
             assert self.item is not None
             return f"list[{self.item.input_annotation()}]"

@@ -232,7 +232,7 @@ class Normalizer:
             values=members,
             description=str(schema.get("description", "")),
         )
-        return m.TypeRef("enum", name)
+        return m.TypeRef("enum", name, base=base)
 
     def object_type(
         self, schema: dict[str, Any], pointer: str, context: str, owns_name: bool

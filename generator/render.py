@@ -102,7 +102,7 @@ def raw_annotation(ref: m.TypeRef) -> str:
     if ref.kind == "model":
         return "dict[str, Any]"
     if ref.kind == "enum":
-        return "str"
+        return ref.base
     if ref.kind in ("list", "map") and ref.item is not None:
         inner = raw_annotation(ref.item)
         return f"list[{inner}]" if ref.kind == "list" else f"dict[str, {inner}]"
@@ -117,12 +117,13 @@ def field_getter(field: m.Field) -> str:
     if ref.kind == "model":
         return f"_rt.get_model(self._data, {key}, {ref.name})"
     if ref.kind == "enum":
-        return f"_rt.get_enum(self._data, {key}, {ref.name})"
+        helper = "get_int_enum" if ref.base == "int" else "get_enum"
+        return f"_rt.{helper}(self._data, {key}, {ref.name})"
     if ref.kind in ("list", "map") and ref.item is not None and not is_nested(ref):
         helper = "list" if ref.kind == "list" else "map"
         if ref.item.kind == "model":
             return f"_rt.get_model_{helper}(self._data, {key}, {ref.item.name})"
-        if ref.item.kind == "enum" and ref.kind == "list":
+        if ref.item.kind == "enum" and ref.kind == "list" and ref.item.base == "str":
             return f"_rt.get_enum_list(self._data, {key}, {ref.item.name})"
     annotation = field_annotation(ref)
     return f'cast("{annotation} | None", self._data.get({key}))'

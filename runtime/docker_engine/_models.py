@@ -47,6 +47,7 @@ __all__ = [
     "decode_map",
     "get_enum",
     "get_enum_list",
+    "get_int_enum",
     "get_model",
     "get_model_list",
     "get_model_map",
@@ -174,6 +175,19 @@ def get_enum(data: Mapping[str, Any], key: str, enum_cls: type[E]) -> E | str | 
     if value is None:
         return None
     return _to_enum(enum_cls, value)
+
+
+def get_int_enum(
+    data: Mapping[str, Any], key: str, enum_cls: type[E]
+) -> E | int | None:
+    """Convert an integer field to ``enum_cls``, keeping unknown values as ints."""
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return int(value)
 
 
 def get_enum_list(

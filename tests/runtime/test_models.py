@@ -16,6 +16,7 @@ from docker_engine._models import (
     decode_map,
     get_enum,
     get_enum_list,
+    get_int_enum,
     get_model,
     get_model_list,
     get_model_map,
@@ -178,3 +179,18 @@ def test_decode_list_and_map() -> None:
     mapping = decode_map(Health, {"k": {"Status": "c"}})
     assert mapping["k"].status == "c"
     assert decode_map(Health, None) == {}
+
+
+class _Level(int, enum.Enum):
+    LOW = 0
+    HIGH = 1
+
+
+def test_int_enum_known_value() -> None:
+    assert get_int_enum({"Kind": 1}, "Kind", _Level) is _Level.HIGH
+
+
+def test_int_enum_unknown_value_kept() -> None:
+    value = get_int_enum({"Kind": 7}, "Kind", _Level)
+    assert value == 7
+    assert not isinstance(value, _Level)

@@ -217,7 +217,7 @@ class Widget(_rt.Model):
         parts_by_name: dict[str, Part | dict[str, Any]] | None | _rt.Unset = _rt.UNSET,
         owner: Owner | dict[str, Any] | None | _rt.Unset = _rt.UNSET,
         command: list[str] | str | None | _rt.Unset = _rt.UNSET,
-        priority: WidgetPriority | str | None | _rt.Unset = _rt.UNSET,
+        priority: WidgetPriority | int | None | _rt.Unset = _rt.UNSET,
     ) -> None:
         self._data = _rt.build_dict(
             ("Name", name),
@@ -324,8 +324,8 @@ class Widget(_rt.Model):
         return cast("list[str] | str | None", self._data.get("Command"))
 
     @property
-    def priority(self) -> WidgetPriority | str | None:
-        return _rt.get_enum(self._data, "Priority", WidgetPriority)
+    def priority(self) -> WidgetPriority | int | None:
+        return _rt.get_int_enum(self._data, "Priority", WidgetPriority)
 
 
 class WidgetCreateRequest(_rt.Model):

@@ -64,7 +64,7 @@ wheels: generate
 	$(PY) -m generator wheels --out dist
 
 # Writes docs/benchmarks.md (about 8 minutes on 2 cores). BENCH_QUICK=1
-# runs fewer rounds; benchmarks/__main__.py lists the other variables.
+# runs fewer rounds. benchmarks/__main__.py lists the other variables.
 bench: generate engines
 	$(PY) -m benchmarks
 

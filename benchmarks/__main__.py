@@ -22,17 +22,22 @@ from benchmarks.process import check, run
 from benchmarks.stats import Series
 from tests.engines import load_engines, read_env_file
 
-ROUNDS = {"generation": 3, "calls": 7, "streams": 3, "imports": 9}
-QUICK_ROUNDS = {"generation": 1, "calls": 2, "streams": 1, "imports": 3}
+ROUNDS = {"generation": 3, "calls": 21, "streams": 3, "imports": 9}
+QUICK_ROUNDS = {"generation": 1, "calls": 5, "streams": 1, "imports": 3}
+# The older engine runs the per-call section only, with the v1.41 client.
+OLD_ENGINE, OLD_API = "20.10", "1.41"
 
 
 def _log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _calls(python: Path, address: str, rounds: int) -> list[Series]:
-    command = [str(python), "-m", "benchmarks.calls", address, str(rounds)]
-    result = check(run(command, env=peers.client_env()), "benchmarks.calls")
+def _calls(
+    python: Path, address: str, rounds: int, section: str, api_version: str
+) -> list[Series]:
+    command = [str(python), "-m", "benchmarks.calls", address, str(rounds), section]
+    env = peers.client_env(api_version)
+    result = check(run(command, env=env), f"benchmarks.calls on {address}")
     return [Series.from_json(value) for value in json.loads(result.stdout)]
 
 
@@ -56,7 +61,8 @@ def main() -> int:
     if not (peers.GENERATED / "docker-engine-v1-47").is_dir():
         _log("generated/docker-engine-v1-47 is missing: run `make generate` first")
         return 1
-    address = load_engines()[engine]
+    engines = load_engines()
+    address = engines[engine]
     started = time.perf_counter()
     _log("installing the peers into .cache/bench-venv")
     python = peers.ensure_venv()
@@ -67,13 +73,24 @@ def main() -> int:
     notes: list[str] = []
     sections: list[tuple[str, Callable[[], Iterable[Series]]]] = [
         ("imports", lambda: imports.measure(python, rounds["imports"]).series.values()),
-        ("calls", lambda: _calls(python, address, rounds["calls"])),
+        ("calls", lambda: _calls(python, address, rounds["calls"], "calls", "1.47")),
         ("streams", lambda: _streams(python, address, rounds["streams"], quick, notes)),
         ("generation", lambda: _generation(rounds["generation"], java, notes)),
     ]
+    if OLD_ENGINE in engines and engine != OLD_ENGINE:
+        old_address = engines[OLD_ENGINE]
+        sections.insert(
+            2,
+            (
+                f"calls {OLD_ENGINE}",
+                lambda: _calls(
+                    python, old_address, rounds["calls"], f"calls {OLD_ENGINE}", OLD_API
+                ),
+            ),
+        )
     failed: dict[str, str] = {}
     for name, measure in sections:
-        _log(f"{name}: {rounds[name]} rounds")
+        _log(f"{name}: {rounds[name.split()[0]]} rounds")
         section_started = time.perf_counter()
         try:
             series.extend(measure())
@@ -93,6 +110,7 @@ def main() -> int:
         },
         "java": peers.java_version(java),
         "engine": {"name": engine, **_engine_facts(engine)},
+        "old engine": {"name": OLD_ENGINE, **_engine_facts(OLD_ENGINE)},
         "quick": quick,
         "rounds": rounds,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),

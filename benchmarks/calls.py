@@ -1,7 +1,9 @@
 """Per-call latency on a real engine: ping, list and inspect of 100 containers.
 
 Runs in the benchmark venv, where docker-py and aiodocker are installed:
-``python -m benchmarks.calls ADDRESS ROUNDS`` prints a JSON list of series.
+``python -m benchmarks.calls ADDRESS ROUNDS SECTION`` prints a JSON list of
+series. The API version comes from BENCH_API_VERSION (see fixtures.py),
+and docker_engine's client is the package of that version.
 Each round times one batch per peer and task, in an order rotated every
 round. The fixture containers are created before and removed after.
 """
@@ -9,6 +11,7 @@ round. The fixture containers are created before and removed after.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sys
 import time
@@ -20,8 +23,8 @@ from benchmarks import fixtures, wire
 from benchmarks.stats import Collector, rotate
 
 CONTAINERS = 100
-PING_BATCH = 200
-LIST_BATCH = 10
+PING_BATCH = 50
+LIST_BATCH = 3
 DECODE_REPEATS = 20
 
 Batch = Callable[[int], None]
@@ -31,9 +34,7 @@ Closers = list[Callable[[], None]]
 def _ours(
     address: str, ids: list[str], token: str, closers: Closers
 ) -> dict[str, Batch]:
-    from docker_engine.v1_47 import Client
-
-    client = Client(address)
+    client = _client_module().Client(address)
     closers.append(client.close)
     label = {"label": [f"{fixtures.LABEL_KEY}={token}"]}
 
@@ -118,7 +119,7 @@ def _docker_py(
 ) -> dict[str, Batch]:
     import docker
 
-    client = docker.APIClient(base_url=address, version="1.47")
+    client = docker.APIClient(base_url=address, version=fixtures.API_VERSION)
     closers.append(client.close)
     label = {"label": [f"{fixtures.LABEL_KEY}={token}"]}
 
@@ -146,7 +147,7 @@ def _aiodocker(
     loop = asyncio.new_event_loop()
 
     async def connect() -> Any:
-        return aiodocker.Docker(url=address, api_version="v1.47")
+        return aiodocker.Docker(url=address, api_version=f"v{fixtures.API_VERSION}")
 
     client = loop.run_until_complete(connect())
 
@@ -194,8 +195,15 @@ TASKS = {
 }
 
 
-def measure_calls(address: str, rounds: int, token: str, ids: list[str]) -> Collector:
-    collector = Collector("calls")
+def _client_module() -> Any:
+    minor = fixtures.API_VERSION.split(".")[1]
+    return importlib.import_module(f"docker_engine.v1_{minor}")
+
+
+def measure_calls(
+    address: str, rounds: int, token: str, ids: list[str], section: str
+) -> Collector:
+    collector = Collector(section)
     closers: Closers = []
     try:
         peers = {
@@ -217,11 +225,14 @@ def measure_calls(address: str, rounds: int, token: str, ids: list[str]) -> Coll
     return collector
 
 
-def measure_decoding(address: str, rounds: int, ids: list[str]) -> Collector:
+def measure_decoding(
+    address: str, rounds: int, ids: list[str], section: str
+) -> Collector:
     """Time json.loads alone and with the typed model, on the same inspect bytes."""
-    from docker_engine.v1_47.models import ContainerInspectResponse
-
-    collector = Collector("decoding")
+    inspect_model = importlib.import_module(
+        f"{_client_module().__name__}.models"
+    ).ContainerInspectResponse
+    collector = Collector(section)
     connection = wire.http_client(fixtures.unix_path(address))
     bodies = [
         wire.http_get(connection, f"{fixtures.API}/containers/{container_id}/json")
@@ -242,7 +253,7 @@ def measure_decoding(address: str, rounds: int, ids: list[str]) -> Collector:
     def typed() -> None:
         fields.clear()
         for body in bodies:
-            model = ContainerInspectResponse.from_dict(json.loads(body))
+            model = inspect_model.from_dict(json.loads(body))
             state, config = model.state, model.config
             assert state is not None and config is not None
             fields.append((state.status, config.image, model.name))
@@ -265,13 +276,13 @@ def measure_decoding(address: str, rounds: int, ids: list[str]) -> Collector:
 
 
 def main(argv: list[str]) -> int:
-    address, rounds = argv[0], int(argv[1])
+    address, rounds, section = argv[0], int(argv[1]), argv[2]
     token = fixtures.new_token()
     fixtures.remove_all(address, None)
     try:
         ids = fixtures.create_stopped(address, token, CONTAINERS)
-        calls = measure_calls(address, rounds, token, ids)
-        decoding = measure_decoding(address, rounds, ids)
+        calls = measure_calls(address, rounds, token, ids, section)
+        decoding = measure_decoding(address, rounds, ids, section)
     finally:
         fixtures.remove_all(address, token)
     print(json.dumps(calls.to_json() + decoding.to_json()))

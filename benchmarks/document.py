@@ -155,6 +155,22 @@ def _generation(series: list[Series]) -> list[str]:
     return lines
 
 
+def _old_engine_calls(series: list[Series], engine: dict[str, str]) -> list[str]:
+    if not series:
+        return []
+    lines = [
+        f"### Engine {engine['name']}",
+        "",
+        f"The same calls on the {engine['name']} engine "
+        f"({engine.get('engine', '?')}, API {engine.get('engine API', '?')}), "
+        "with the v1.41 client, and every peer pinned to API 1.41.",
+        "",
+    ]
+    for task in (PING, LIST, INSPECT):
+        lines += task_table(series, task, ["http.client", "bare socket"], [])
+    return lines
+
+
 def _calls(series: list[Series]) -> list[str]:
     lines = [
         "## Per-call latency",
@@ -270,9 +286,13 @@ def render(
     lines += key_value_table("package", versions)
 
     lines += ["## Targets", ""]
+    old_name = f"calls {context['old engine']['name']}"
+    old_calls = [entry for entry in series if entry.section == old_name]
+    series = [entry for entry in series if entry.section != old_name]
     lines += target_table(targets(series))
     lines += _generation(series)
     lines += _calls(series)
+    lines += _old_engine_calls(old_calls, context["old engine"])
     lines += _streams(series)
     lines += _imports(series)
 
@@ -280,10 +300,10 @@ def render(
     for name, reason in failed.items():
         lines.append(f"- {name}: not measured: {reason}")
     lines += [f"- {note}" for note in notes]
-    lines.append(
-        "- The 20.10 engine (API 1.41): not measured, because the client "
-        "under test is v1.47 and this benchmark does not run a second "
-        "client version."
-    )
+    if not old_calls and old_name not in failed:
+        lines.append(
+            f"- {old_name}: not measured, because engines.env lists no "
+            f"{context['old engine']['name']} engine."
+        )
     lines.append("")
     return "\n".join(lines)

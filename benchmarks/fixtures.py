@@ -9,6 +9,7 @@ depend on any client under test. Every container carries the label
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 from typing import Any
@@ -17,7 +18,9 @@ from tests.engines import TEST_IMAGE, request, request_json
 
 LABEL_KEY = "docker-engine-bench"
 NAME_PREFIX = "docker-engine-bench-"
-API = "/v1.47"
+# The API version of every request; calls.py sets it for an older engine.
+API_VERSION = os.environ.get("BENCH_API_VERSION", "1.47")
+API = f"/v{API_VERSION}"
 
 # 64-byte lines (63 characters and a newline) repeated by `yes`.
 LOG_LINE = "0123456789abcdef" * 3 + "0123456789abcde"

@@ -61,11 +61,12 @@ def ensure_java() -> str | None:
 
 
 CLIENT_SNAPSHOT = ROOT / ".cache" / "bench-client"
-CLIENT_DISTRIBUTIONS = ["docker-engine", "docker-engine-v1-47"]
+# The runtime, the client under test and the client for the 20.10 engine.
+CLIENT_DISTRIBUTIONS = ["docker-engine", "docker-engine-v1-47", "docker-engine-v1-41"]
 
 
 def snapshot_client(python: Path) -> None:
-    """Copy the generated v1.47 client aside and write its bytecode.
+    """Copy the runtime and two generated clients aside and write their bytecode.
 
     Workers import the copy, so a `make generate` that rewrites generated/
     during the run cannot change the code under test or make the workers
@@ -83,14 +84,19 @@ def snapshot_client(python: Path) -> None:
     )
 
 
-def client_env() -> dict[str, str]:
+def client_env(api_version: str = "1.47") -> dict[str, str]:
     """Return the environment of the benchmark venv's worker processes.
 
-    Bytecode writing is allowed again, so that every peer imports from
-    bytecode caches after its first run.
+    Only the client package of ``api_version`` is on the path. Bytecode
+    writing is allowed again, so that every peer imports from bytecode
+    caches after its first run.
     """
-    paths = [ROOT] + [CLIENT_SNAPSHOT / name for name in CLIENT_DISTRIBUTIONS]
+    version_package = f"docker-engine-v1-{api_version.split('.')[1]}"
+    paths = [ROOT] + [
+        CLIENT_SNAPSHOT / name for name in ("docker-engine", version_package)
+    ]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(path) for path in paths))
+    env["BENCH_API_VERSION"] = api_version
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 

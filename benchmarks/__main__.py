@@ -1,7 +1,7 @@
 """``python -m benchmarks``: run every section and write docs/benchmarks.md.
 
-Environment: ``BENCH_QUICK=1`` runs fewer rounds (about three minutes in
-place of about eight on a 2-core machine), ``BENCH_ENGINE`` names the engine from
+Environment: ``BENCH_QUICK=1`` runs fewer rounds (about two minutes in
+place of four to eight on a 2-core machine), ``BENCH_ENGINE`` names the engine from
 engines.env (default 28.5), ``BENCH_OUTPUT`` sets the report path.
 """
 

@@ -36,8 +36,8 @@ INTRO = """\
 the generated client beside their peers and rewrites this page. It
 installs docker-py, aiodocker and openapi-generator-cli from PyPI into
 `.cache/bench-venv`, and Java 17 with apt-get when `java` is missing. A full
-run takes under ten minutes on the machine below; `BENCH_QUICK=1 make bench`
-runs fewer rounds.
+run takes under ten minutes on the machine below, and `BENCH_QUICK=1 make
+bench` runs fewer rounds.
 
 Method: each round runs every peer once per task, in an order rotated every
 round, so that the peers share the machine's noise. A figure is the median
@@ -131,9 +131,10 @@ def _generation(series: list[Series]) -> list[str]:
         "empty folder with empty formatting and validation caches "
         "(`GENERATOR_CACHE_DIR` points at an empty folder). The no-op re-run "
         "repeats the cold run's command on its output. openapi-generator "
-        "builds its `python` client from the same spec files with "
-        "`--skip-validate-spec`, because the published specs from v1.32 on "
-        "fail its validation. Peak memory is the largest resident set of any "
+        "builds its `python` client from the published spec file, without "
+        "this project's corrections. It validates the spec first, as the "
+        "generator does, and accepts v1.41 and v1.47 with warnings only. "
+        "Peak memory is the largest resident set of any "
         "one process of the run (`ru_maxrss` from `wait4`), not a sum over "
         "the generator's worker processes.",
         "",

@@ -201,7 +201,7 @@ PEERS: dict[str, Callable[[str, str, str], Reader]] = {
 LOG_SIZE = 50 * 1024 * 1024
 EVENT_CONTAINERS = 100  # each gives a create and a destroy event
 # docker-py reads TTY logs one byte per read call: one 50 MiB read took
-# about 50 s on the 2-core development machine, so it runs in round 1 only.
+# 35 to 50 s on the 2-core development machine, so it runs in round 1 only.
 SLOW_PEER_KIND = ("docker-py", "logs-tty")
 
 
@@ -289,7 +289,7 @@ def measure(
     else:
         notes.append(
             "docker-py on TTY logs ran in round 1 only, because it reads "
-            "one byte per read call and one 50 MiB read takes about 50 s"
+            "one byte per read call, so one 50 MiB read takes 35 to 50 s"
         )
     return collector, notes
 

@@ -63,8 +63,9 @@ conformance: venv engines
 wheels: generate
 	$(PY) -m generator wheels --out dist
 
-# Writes docs/benchmarks.md (4 to 8 minutes on 2 cores, depending on other
-# load). BENCH_QUICK=1 runs fewer rounds. benchmarks/__main__.py lists the other variables.
+# Writes docs/benchmarks.md in 4 to 8 minutes on 2 cores, depending on other
+# load. BENCH_QUICK=1 runs fewer rounds, and benchmarks/__main__.py lists
+# the other variables.
 bench: generate engines
 	$(PY) -m benchmarks
 

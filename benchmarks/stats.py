@@ -11,7 +11,7 @@ from typing import Any
 class Series:
     """The samples of one task measured with one peer, one sample per round.
 
-    ``lower_is_better`` is False for throughputs. ``notes`` holds values
+    ``lower_is_better`` is False for throughputs. ``notes`` contains values
     that are reported beside the median, such as peak memory.
     """
 

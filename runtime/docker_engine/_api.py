@@ -1,8 +1,10 @@
 """Versioned request layer called by the generated API classes.
 
 `ApiClient` prefixes each path with ``/v{api_version}``, encodes the query
-and the JSON body, and raises the `APIError` subclass of any status of 400
-or above (304, which start and stop return for a no-op, is a success).
+and the JSON body, and raises the `APIError` subclass of any status of 300
+or above. A redirect raises `RedirectError`, because the daemon redirects
+only after cleaning a path parameter such as ``..``. 304, which start and
+stop return for a no-op, is a success.
 
 Generated code passes paths whose parameters are already encoded with
 `quote_path`. The stream methods open the request and hand the response to
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._config import parse_version
 from ._encoding import encode_json_body, encode_query
-from ._errors import error_for_response
+from ._errors import error_for_response, is_error_status
 from ._models import Model
 from ._transport import Body, Response, StreamingResponse, Transport
 
@@ -81,7 +83,8 @@ class ApiClient:
         ``path`` excludes the version prefix. ``json`` (a `Model`, mapping
         or list) and ``content`` (bytes, binary file or iterable of bytes)
         are alternatives. ``timeout`` overrides the transport's read
-        timeout. Raises an `APIError` subclass for a status of 400 or above.
+        timeout. Raises an `APIError` subclass for a status of 300 or
+        above other than 304.
         """
         response = self.raw_request(
             method,
@@ -92,7 +95,7 @@ class ApiClient:
             content=content,
             timeout=timeout,
         )
-        if response.status >= 400:
+        if is_error_status(response.status):
             raise error_for_response(response)
         return response
 
@@ -392,7 +395,7 @@ class ApiClient:
         response = self.transport.stream(
             method, target, headers=request_headers, body=body, timeout=timeout
         )
-        if response.status >= 400:
+        if is_error_status(response.status):
             complete = Response(
                 response.status,
                 response.reason,

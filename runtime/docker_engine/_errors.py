@@ -3,8 +3,9 @@
 Every exception derives from `DockerEngineError`, so one ``except`` clause
 catches them all. The daemon's HTTP errors are `APIError` subclasses picked
 by status code from `STATUS_ERRORS`, and statuses without their own class
-raise `APIError` itself. A 304 (container already started or stopped) is a success
-and raises nothing.
+raise `APIError` itself. A redirect (300 to 399) raises `RedirectError`,
+except 304 (container already started or stopped), which is a success and
+raises nothing. `is_error_status` states that rule.
 
 Messages never contain request headers, so registry credentials sent in
 ``X-Registry-Auth`` cannot leak through a traceback.
@@ -17,6 +18,7 @@ import json
 import re
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from ._transport import Response
@@ -31,12 +33,14 @@ __all__ = [
     "ForbiddenError",
     "MissingVersionPackageError",
     "NotFoundError",
+    "RedirectError",
     "STATUS_ERRORS",
     "ServerError",
     "ServiceUnavailableError",
     "UnauthorizedError",
     "VersionError",
     "error_for_response",
+    "is_error_status",
 ]
 
 
@@ -45,7 +49,7 @@ class DockerEngineError(Exception):
 
 
 class APIError(DockerEngineError):
-    """The daemon responded with an HTTP error status (400 or above).
+    """The daemon responded with an HTTP error status (300 or above, except 304).
 
     ``message`` is the daemon's own explanation, taken from the JSON body's
     ``message`` field or from a text/plain body. ``path`` is the request path
@@ -107,6 +111,39 @@ class ServiceUnavailableError(APIError):
     """503: the daemon cannot serve the request, for example outside swarm mode."""
 
 
+class RedirectError(APIError):
+    """3xx other than 304: the daemon redirected instead of running the request.
+
+    The daemon decodes the request path and cleans it like a file path
+    before routing, so a path parameter such as ``..``, ``a/../x`` or
+    ``x/`` changes the path. The daemon then responds 301 with the cleaned
+    path in ``Location`` and an empty body, and does nothing else. The
+    client never follows the redirect, because the cleaned path names a
+    different object or operation. ``location`` is the ``Location`` header,
+    or None when the response has none.
+    """
+
+    location: str | None
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        method: str,
+        path: str,
+        response: Response | None = None,
+        location: str | None = None,
+    ) -> None:
+        self.location = location
+        super().__init__(status, message, method, path, response)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.status, self.message, self.method, self.path, None, self.location),
+        )
+
+
 STATUS_ERRORS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: UnauthorizedError,
@@ -134,12 +171,19 @@ _REASONS = {
 _NO_SUCH = re.compile(r"^no such (\w+): (.+)$", re.IGNORECASE)
 
 
+def is_error_status(status: int) -> bool:
+    """Return True for a status that raises: 300 or above, except 304."""
+    return status >= 300 and status != 304
+
+
 def _describe(status: int, message: str, method: str, path: str) -> str:
     summary = _REASONS.get(status, "request failed")
     if status == 404:
         match = _NO_SUCH.match(message.strip())
         if match is not None:
             summary = f"{match.group(1).lower()} '{match.group(2)}' not found"
+    elif 300 <= status < 400:
+        summary = "redirected"
     text = f"{summary} ({status}) on {method} {path}"
     if message:
         text += f": {message}"
@@ -173,11 +217,55 @@ def error_for_response(response: Response) -> APIError:
     message = parse_error_message(
         response.content, response.headers.get("content-type")
     )
-    cls = STATUS_ERRORS.get(response.status, APIError)
     # The query string is left out of the message because it may carry
     # build arguments; response.path still has it.
     path = response.path.partition("?")[0]
+    if 300 <= response.status < 400:
+        location = response.headers.get("location")
+        message = _redirect_message(path, location, message)
+        return RedirectError(
+            response.status, message, response.method, path, response, location
+        )
+    cls = STATUS_ERRORS.get(response.status, APIError)
     return cls(response.status, message, response.method, path, response)
+
+
+def _redirect_message(path: str, location: str | None, body_message: str) -> str:
+    """Explain a redirect, naming the path parameters that caused it."""
+    # Generated code encodes each path parameter as one segment, so a
+    # segment that decodes to "." or ".." or contains "/" is a parameter
+    # value that the daemon's path cleaning changed.
+    values = [
+        unquote(segment)
+        for segment in path.split("/")
+        if "%" in segment
+        and (unquote(segment) in (".", "..") or "/" in unquote(segment))
+    ]
+    target = "without a Location header"
+    if location:
+        target = f"to {location.partition('?')[0]}"
+    text = f"the daemon redirected the request {target} and did not run it"
+    if len(values) == 1:
+        text += (
+            f". The path parameter {values[0]!r} contains a '.' or '..' "
+            "segment or a '/', which the daemon removes when it cleans the "
+            "path. Pass the object's plain name or ID"
+        )
+    elif values:
+        names = ", ".join(repr(value) for value in values)
+        text += (
+            f". The path parameters {names} contain '.' or '..' segments or "
+            "'/', which the daemon removes when it cleans the path. Pass the "
+            "objects' plain names or IDs"
+        )
+    else:
+        text += (
+            ". This usually means a path parameter contained a '.' or '..' "
+            "segment or a trailing '/'"
+        )
+    if body_message:
+        text += f". The daemon's message: {body_message}"
+    return text
 
 
 class DockerConnectionError(DockerEngineError):

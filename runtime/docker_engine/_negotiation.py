@@ -35,6 +35,7 @@ from ._errors import (
     VersionError,
     error_for_response,
     generated_versions,
+    is_error_status,
 )
 from ._transport import Transport
 
@@ -131,7 +132,7 @@ def choose_version(daemon: DaemonVersions, installed: list[str]) -> str:
 
 def _fetch_version(transport: Transport) -> DaemonVersions:
     response = transport.request("GET", "/version")
-    if response.status >= 400:
+    if is_error_status(response.status):
         raise error_for_response(response)
     data = response.json()
     if not isinstance(data, dict) or not isinstance(data.get("ApiVersion"), str):
@@ -152,7 +153,7 @@ def probe_daemon(transport: Transport) -> DaemonVersions:
     response = transport.request("HEAD", "/_ping")
     if response.status in (404, 405):
         response = transport.request("GET", "/_ping")
-    if response.status >= 400:
+    if is_error_status(response.status):
         raise error_for_response(response)
     header = response.headers.get("Api-Version")
     if header:

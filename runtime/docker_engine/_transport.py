@@ -46,7 +46,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeAlias
 import h11
 
 from ._config import HostConfig, TLSConfig, parse_host
-from ._errors import DockerConnectionError, DockerTimeoutError
+from ._errors import DockerConnectionError, DockerTimeoutError, is_error_status
 
 if TYPE_CHECKING:
     import ssl
@@ -161,8 +161,8 @@ class Response:
 
     @property
     def ok(self) -> bool:
-        """True for a status below 400."""
-        return self.status < 400
+        """True for a status below 300 or 304, the statuses `ApiClient` returns."""
+        return not is_error_status(self.status)
 
     @property
     def text(self) -> str:

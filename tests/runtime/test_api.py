@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 from docker_engine._api import ApiClient
-from docker_engine._errors import APIError, ConflictError, NotFoundError
+from docker_engine._encoding import quote_path
+from docker_engine._errors import (
+    APIError,
+    ConflictError,
+    NotFoundError,
+    RedirectError,
+)
 from docker_engine._models import Model, build_dict
 from docker_engine._transport import Transport
 from fake_daemon import DaemonHandler, FakeDaemon, RecordedRequest
@@ -250,3 +256,92 @@ def test_error_path_leaves_out_query(daemon: FakeDaemon, api: ApiClient) -> None
     assert "s3cr3t" not in str(caught.value)
     assert caught.value.response is not None
     assert "buildargs=" in caught.value.response.path
+
+
+def add_redirect(daemon: FakeDaemon, method: str, path: str, location: str) -> None:
+    """Answer like the daemon does after cleaning a path: 301 and no body."""
+    daemon.add(method, path, status=301, headers={"Location": location})
+
+
+def test_redirect_raises_naming_parameter(daemon: FakeDaemon, api: ApiClient) -> None:
+    add_redirect(daemon, "DELETE", "/v1.47/containers/a%2F..%2F..%2Fx", "/v1.47/x")
+    with pytest.raises(RedirectError) as caught:
+        api.request(
+            "DELETE", "/containers/" + quote_path("a/../../x"), query={"force": True}
+        )
+    error = caught.value
+    assert error.status == 301
+    assert error.location == "/v1.47/x"
+    assert error.path == "/v1.47/containers/a%2F..%2F..%2Fx"
+    assert str(error).startswith(
+        "redirected (301) on DELETE /v1.47/containers/a%2F..%2F..%2Fx: "
+        "the daemon redirected the request to /v1.47/x and did not run it. "
+        "The path parameter 'a/../../x' contains"
+    )
+    assert "plain name or ID" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "suffix"),
+    [
+        ("POST", "..", "/stop"),
+        ("POST", ".", "/kill"),
+        ("GET", "x/", "/json"),
+        ("DELETE", "./", ""),
+    ],
+)
+def test_redirect_names_each_form(
+    daemon: FakeDaemon, api: ApiClient, method: str, name: str, suffix: str
+) -> None:
+    path = "/containers/" + quote_path(name) + suffix
+    add_redirect(daemon, method, "/v1.47" + path, "/v1.47/cleaned")
+    with pytest.raises(RedirectError) as caught:
+        api.request(method, path)
+    assert f"The path parameter {name!r} contains" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [300, 302, 303, 307, 308])
+def test_other_redirects_raise(daemon: FakeDaemon, api: ApiClient, status: int) -> None:
+    daemon.add("GET", "/v1.47/info", status=status)
+    with pytest.raises(RedirectError) as caught:
+        api.request("GET", "/info")
+    assert caught.value.location is None
+    assert "redirected the request without a Location header" in str(caught.value)
+    assert "usually means a path parameter contained" in str(caught.value)
+
+
+def test_redirect_location_leaves_out_query(daemon: FakeDaemon, api: ApiClient) -> None:
+    add_redirect(daemon, "POST", "/v1.47/build", "/v1.47/b?buildargs=s3cr3t")
+    with pytest.raises(RedirectError) as caught:
+        api.request("POST", "/build")
+    assert "s3cr3t" not in str(caught.value)
+    assert caught.value.location == "/v1.47/b?buildargs=s3cr3t"
+
+
+def test_stream_redirects_raise(daemon: FakeDaemon, api: ApiClient) -> None:
+    base = "/containers/" + quote_path("x/")
+    for suffix in ("/logs", "/stats", "/export", "/attach"):
+        method = "POST" if suffix == "/attach" else "GET"
+        add_redirect(daemon, method, "/v1.47" + base + suffix, "/v1.47/x" + suffix)
+    with pytest.raises(RedirectError, match="'x/'"):
+        api.stream_output("GET", base + "/logs", tty=False)
+    with pytest.raises(RedirectError, match="'x/'"):
+        api.stream_json("GET", base + "/stats")
+    with pytest.raises(RedirectError, match="'x/'"):
+        api.stream_bytes("GET", base + "/export")
+    with pytest.raises(RedirectError, match="'x/'"):
+        api.hijack("POST", base + "/attach", tty=False)
+
+
+def test_logs_tty_lookup_redirect_raises(daemon: FakeDaemon, api: ApiClient) -> None:
+    base = "/containers/" + quote_path("x/")
+    add_redirect(daemon, "GET", "/v1.47" + base + "/json", "/v1.47/containers/x/json")
+    with pytest.raises(RedirectError):
+        api.stream_output("GET", base + "/logs", tty_from=base + "/json")
+    assert [request.path for request in daemon.requests] == ["/v1.47" + base + "/json"]
+
+
+def test_not_modified_response_is_ok(daemon: FakeDaemon, api: ApiClient) -> None:
+    daemon.add("POST", "/v1.47/containers/web/stop", status=304)
+    response = api.request("POST", "/containers/web/stop")
+    assert response.ok

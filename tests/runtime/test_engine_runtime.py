@@ -7,7 +7,7 @@ its own unix socket.
 from __future__ import annotations
 
 import pytest
-from docker_engine import ApiClient, NotFoundError, Transport
+from docker_engine import ApiClient, NotFoundError, RedirectError, Transport
 from docker_engine._encoding import quote_path
 from docker_engine._negotiation import VersionNegotiator
 from engines import TEST_IMAGE, env_file_path, load_engines
@@ -90,3 +90,43 @@ def test_attach_stdin_round_trip(address: str) -> None:
             assert api.request("POST", path + "/wait").json()["StatusCode"] == 0
         finally:
             api.request("DELETE", path, query={"force": True})
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "suffix"),
+    [
+        ("DELETE", "a/../../x", ""),
+        ("POST", "..", "/stop"),
+        ("POST", "..", "/kill"),
+        ("GET", "x/", "/json"),
+    ],
+)
+def test_cleaned_path_raises_redirect(
+    address: str, method: str, name: str, suffix: str
+) -> None:
+    path = "/containers/" + quote_path(name) + suffix
+    with ApiClient(Transport(address), "1.41") as api:
+        with pytest.raises(RedirectError) as caught:
+            api.request(method, path, query={"force": True} if not suffix else None)
+    assert caught.value.status == 301
+    assert caught.value.location is not None
+    assert f"The path parameter {name!r} contains" in str(caught.value)
+
+
+def test_cleaned_path_redirects_streams(address: str) -> None:
+    path = "/containers/" + quote_path("x/")
+    with ApiClient(Transport(address), "1.41") as api:
+        with pytest.raises(RedirectError, match="'x/'"):
+            api.stream_output("GET", path + "/logs", tty=False, query={"stdout": True})
+        with pytest.raises(RedirectError, match="'x/'"):
+            api.stream_output(
+                "GET", path + "/logs", tty_from=path + "/json", query={"stdout": True}
+            )
+        with pytest.raises(RedirectError, match="'x/'"):
+            api.stream_bytes("GET", path + "/export")
+        with pytest.raises(RedirectError, match="'x/'"):
+            api.hijack("POST", path + "/attach", tty=False, query={"stream": True})
+        with pytest.raises(RedirectError, match="'./'"):
+            api.request("DELETE", "/volumes/" + quote_path("./"))
+        with pytest.raises(RedirectError, match="'../x'"):
+            api.request("DELETE", "/images/" + quote_path("../x"))

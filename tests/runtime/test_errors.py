@@ -15,9 +15,11 @@ from docker_engine._errors import (
     DockerTimeoutError,
     MissingVersionPackageError,
     NotFoundError,
+    RedirectError,
     ServiceUnavailableError,
     VersionError,
     error_for_response,
+    is_error_status,
     parse_error_message,
 )
 from docker_engine._transport import Headers, Response
@@ -100,6 +102,39 @@ def test_api_error_pickles_without_response() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is NotFoundError
     assert str(copy) == str(error)
+
+
+def test_redirect_error_pickles_with_location() -> None:
+    response = Response(
+        301,
+        "",
+        Headers([(b"location", b"/v1.47/x")]),
+        b"",
+        "DELETE",
+        "/v1.47/containers/a%2F..%2Fx?force=1",
+        "unix:///var/run/docker.sock",
+    )
+    error = error_for_response(response)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is RedirectError
+    assert isinstance(copy, RedirectError)
+    assert copy.location == "/v1.47/x"
+    assert copy.response is None
+    assert str(copy) == str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(101, False), (200, False), (204, False), (301, True), (304, False), (404, True)],
+)
+def test_is_error_status(status: int, expected: bool) -> None:
+    assert is_error_status(status) is expected
+
+
+def test_response_ok_matches_error_rule() -> None:
+    assert make_response(304, b"", None).ok
+    assert not make_response(301, b"", None).ok
+    assert not make_response(404, b"", None).ok
 
 
 @pytest.mark.parametrize(

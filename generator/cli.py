@@ -8,6 +8,9 @@ problems grouped by version.
 from __future__ import annotations
 
 import argparse
+import keyword
+import re
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -20,6 +23,13 @@ from generator.problems import GeneratorError, Problem
 EXIT_OK = 0
 EXIT_SPEC_ERRORS = 1
 EXIT_USAGE = 2
+
+
+def folder(text: str) -> Path:
+    """argparse type of folder options: a non-empty path."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path: name a folder")
+    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--cache",
-            type=Path,
+            type=folder,
             default=load.DEFAULT_CACHE,
             help="folder of the pinned upstream files (default: .cache/specs)",
         )
@@ -54,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(generate_command)
     generate_command.add_argument(
         "--out",
-        type=Path,
+        type=folder,
         default=DEFAULT_OUT,
         help="output folder (default: generated/)",
     )
@@ -68,13 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help="processes that run black (default: the number of CPUs, at most 4)",
+        help="processes for validation, rendering and black (default: the "
+        "number of CPUs, at most 4)",
     )
     add_common(commands.add_parser("validate", help="validate the corrected specs"))
     specs_command = commands.add_parser(
         "specs", help="fill the spec cache from SPECS_MIRROR or the pinned URLs"
     )
-    specs_command.add_argument("--cache", type=Path, default=load.DEFAULT_CACHE)
+    specs_command.add_argument(
+        "--cache",
+        type=folder,
+        default=load.DEFAULT_CACHE,
+        help="folder to fill with the pinned upstream files (default: .cache/specs)",
+    )
 
     conformance_command = commands.add_parser(
         "conformance",
@@ -93,8 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     wheels_command = commands.add_parser(
         "wheels", help="build one reproducible wheel per generated distribution"
     )
-    wheels_command.add_argument("--generated", type=Path, default=DEFAULT_OUT)
-    wheels_command.add_argument("--out", type=Path, default=Path("dist"))
+    wheels_command.add_argument(
+        "--generated",
+        type=folder,
+        default=DEFAULT_OUT,
+        help="folder that make generate wrote (default: generated/)",
+    )
+    wheels_command.add_argument(
+        "--out",
+        type=folder,
+        default=Path("dist"),
+        help="folder for the wheels (default: dist/)",
+    )
     return parser
 
 
@@ -123,7 +149,31 @@ def summarize(report: Report, seconds: float) -> None:
     )
 
 
+_PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_generate_arguments(args: argparse.Namespace) -> str:
+    """Return a usage error for the generate command's arguments, or ``""``."""
+    name = args.package_name
+    if not _PACKAGE_NAME.match(name) or keyword.iskeyword(name):
+        return (
+            f"invalid --package-name {name!r}: use a lowercase ASCII identifier "
+            "that starts with a letter and is not a Python keyword, such as "
+            "acme_docker"
+        )
+    if args.workers is not None and args.workers < 1:
+        return f"invalid --workers {args.workers}: give 1 or more processes"
+    return ""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM takes the same path as Ctrl-C, so the worker pools shut down
+    # and no half-written output is left behind.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     parser = build_parser()
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -154,16 +204,13 @@ def main(argv: list[str] | None = None) -> int:
             report = validate_only(options)
             print_problems(report.problems.items)
             return EXIT_SPEC_ERRORS if report.problems.errors else EXIT_OK
+        usage_error = check_generate_arguments(args)
+        if usage_error:
+            parser.print_usage(sys.stderr)
+            print(f"error: {usage_error}", file=sys.stderr)
+            return EXIT_USAGE
         options.out_dir = args.out
         options.workers = args.workers
-        if not args.package_name.isidentifier():
-            parser.print_usage(sys.stderr)
-            print(
-                f"error: invalid --package-name {args.package_name!r}: it must "
-                "be a Python identifier such as acme_docker",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
         options.package_name = args.package_name
         report = generate(options)
     except GeneratorError as error:
@@ -174,5 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous output was left as it was", file=sys.stderr)
         return 130
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(
+            f"error: cannot use{where}: {error.strerror or error}. Check the "
+            "paths given to --out, --cache and --generated",
+            file=sys.stderr,
+        )
+        return EXIT_SPEC_ERRORS
     summarize(report, time.perf_counter() - started)
     return EXIT_OK

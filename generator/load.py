@@ -37,7 +37,7 @@ NEWEST = 47
 DERIVED = {"1.24": ("1.25", "derive/v1.24.yaml")}
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_VERSION_RE = re.compile(r"^1\.(\d+)$")
+_VERSION_RE = re.compile(r"^1\.([1-9]\d?)$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,12 @@ def parse_version_range(text: str) -> list[str]:
     chosen: list[str] = []
     for part in text.split(","):
         part = part.strip()
-        low, _, high = part.partition("-")
+        low, dash, high = part.partition("-")
+        if not low.strip() or (dash and not high.strip()):
+            raise GeneratorError(
+                f"invalid --versions {text!r}: {part!r} is not a version or a "
+                "range; write for example 1.41, 1.30-1.47 or 1.25,1.41"
+            )
         high = high or low
         first, last = minor(low.strip()), minor(high.strip())
         for number in (first, last):
@@ -157,9 +162,20 @@ def fetch(
                 f"{name} is not pinned in specs/manifest.yaml: add its sha256 there"
             )
         target = cache_dir / name
-        if target.exists() and sha256_file(target) == expected:
-            continue
-        data, source = _download(name, manifest, mirror)
+        corrupt = False
+        if target.exists():
+            if sha256_file(target) == expected:
+                continue
+            corrupt = True
+        try:
+            data, source = _download(name, manifest, mirror)
+        except GeneratorError as error:
+            if not corrupt:
+                raise
+            raise GeneratorError(
+                f"the cached {target} does not match its pinned sha256, and "
+                f"fetching a fresh copy failed: {error}"
+            ) from error
         actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
             raise GeneratorError(

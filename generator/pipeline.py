@@ -150,7 +150,7 @@ def validate_only(options: Options, progress: Progress = _stderr) -> Report:
 def generate(options: Options, progress: Progress = _stderr) -> Report:
     """Run every stage; raise `GeneratorError` before writing on any error."""
     from generator.format import format_files
-    from generator.write import check_writable, read_stamp, write_output
+    from generator.write import check_writable, disk_hash, read_stamp, write_output
 
     report = Report()
     check_writable(options.out_dir)
@@ -162,8 +162,10 @@ def generate(options: Options, progress: Progress = _stderr) -> Report:
     stamp = read_stamp(options.out_dir)
     runtime_name = distribution_name(options.package_name)
     expected = [f"{runtime_name}-v1-{v.split('.')[1]}" for v in options.versions]
+    written: dict[str, str] = stamp.get("distributions", {})
     if stamp.get("fingerprint") == stamp_value and all(
-        (options.out_dir / name).is_dir() for name in expected + [runtime_name]
+        name in written and disk_hash(options.out_dir, name) == written[name]
+        for name in expected + [runtime_name]
     ):
         report.up_to_date = True
         return report

@@ -48,6 +48,30 @@ def content_hash(files: list[RenderedFile]) -> str:
     return digest.hexdigest()
 
 
+def disk_hash(out_dir: Path, name: str) -> str | None:
+    """`content_hash` of a distribution folder as it is on disk, None if unreadable.
+
+    Comparing it with the stamp catches hand-edited or deleted files, which
+    the next run then rewrites.
+    """
+    root = out_dir / name
+    if not root.is_dir():
+        return None
+    digest = hashlib.sha256()
+    try:
+        paths = sorted(
+            path.relative_to(out_dir).as_posix()
+            for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        )
+        for relative in paths:
+            text = (out_dir / relative).read_text()
+            digest.update(relative.encode() + b"\0" + text.encode() + b"\0")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return digest.hexdigest()
+
+
 def check_writable(out_dir: Path) -> None:
     """Fail early, before any work, when the output folder cannot be written."""
     probe_dir = out_dir if out_dir.exists() else out_dir.parent
@@ -73,7 +97,8 @@ def write_output(
     changed = [
         name
         for name in sorted(by_distribution)
-        if previous.get(name) != hashes[name] or not (out_dir / name).is_dir()
+        if previous.get(name) != hashes[name]
+        or disk_hash(out_dir, name) != hashes[name]
     ]
     unchanged = sorted(set(by_distribution) - set(changed))
 

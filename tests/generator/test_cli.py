@@ -9,6 +9,7 @@ patched to point there). The usage and output-folder cases run
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -271,3 +272,61 @@ def test_deleted_distribution_restored(
     assert "1 written" in result.stderr
     assert (target / "docker-engine-v1-41" / "pyproject.toml").is_file()
     assert snapshot(target / "docker-engine-v1-40") == kept
+
+
+def test_edited_file_restored(
+    spec_folder: SpecFolderFactory, run_cli: Any, tmp_path: Path
+) -> None:
+    folder = spec_folder()
+    target = tmp_path / "edited"
+    assert run_cli(folder, *generate_args(target)).code == 0
+    before = snapshot(target)
+    client = target / "docker-engine-v1-40" / "docker_engine" / "v1_40" / "client.py"
+    client.write_text(client.read_text() + "# edited by hand\n")
+    result = run_cli(folder, *generate_args(target))
+    assert result.code == 0
+    assert "1 written" in result.stderr
+    after = snapshot(target)
+    # The distribution is swapped in whole, so only the bytes are compared.
+    assert {path: data for path, (data, _) in after.items()} == {
+        path: data for path, (data, _) in before.items()
+    }
+
+
+@pytest.mark.parametrize("name", ["import", "_private", "Acme", "\u00fcn\u00ef"])
+def test_unusable_package_name_rejected(
+    spec_folder: SpecFolderFactory, run_cli: Any, tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / "out"
+    result = run_cli(spec_folder(), *generate_args(target), "--package-name", name)
+    assert result.code == 2
+    assert f"invalid --package-name {name!r}" in result.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("versions", ["1.41-", "-1.41", "1.041", "1.40,,1.41"])
+def test_incomplete_versions_rejected(tmp_path: Path, versions: str) -> None:
+    result = run_module("validate", "--versions", versions)
+    assert result.returncode == 2
+    assert "--versions" in result.stderr or "invalid API version" in result.stderr
+
+
+def test_empty_out_rejected(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "generate", "--out", ""],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "argument --out: empty path" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_zero_workers_rejected(tmp_path: Path) -> None:
+    result = run_module("generate", "--workers", "0", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2
+    assert "invalid --workers 0" in result.stderr

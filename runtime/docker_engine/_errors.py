@@ -167,8 +167,12 @@ _REASONS = {
 }
 
 # The daemon words most 404 messages as "No such container: web" or
-# "No such image: nginx:latest", and the summary takes the kind and name from it.
-_NO_SUCH = re.compile(r"^no such (\w+): (.+)$", re.IGNORECASE)
+# "No such exec instance: 3f2a", and the summary takes the kind and name from
+# it. Image inspect on 20.10 wraps that text in its own prefix, as in
+# "no such image: a/b:1: No such image: a/b:1", so the name is the text after
+# the last "no such <kind>: ". Names contain no spaces, so a name cannot
+# contain that phrase.
+_NO_SUCH = re.compile(r"^(?:.*: )?no such (\w+(?: instance)?): (\S+)$", re.IGNORECASE)
 
 
 def is_error_status(status: int) -> bool:

@@ -59,6 +59,20 @@ def test_missing_container_message(address: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("no-such-user/ns/repo:t1", "no-such-user/ns/repo:t1"),
+        ("no-such-image-x", "no-such-image-x:latest"),
+    ],
+)
+def test_missing_image_message(address: str, name: str, expected: str) -> None:
+    with ApiClient(Transport(address), "1.41") as api:
+        with pytest.raises(NotFoundError) as caught:
+            api.request("GET", f"/images/{quote_path(name)}/json")
+    assert str(caught.value).startswith(f"image '{expected}' not found (404) on GET")
+
+
 def test_attach_stdin_round_trip(address: str) -> None:
     with ApiClient(Transport(address), "1.41") as api:
         created = api.request(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
@@ -53,6 +54,38 @@ def test_not_found_message_from_json_body() -> None:
     assert error.method == "GET"
     assert error.path == "/v1.47/containers/web/json"
     assert error.response is response
+
+
+# 404 messages of the 20.10, 26.1 and 28.5 engines, and the summary each gives.
+@pytest.mark.parametrize(
+    ("message", "summary"),
+    [
+        (
+            "no such image: fresh-user/ns/repo:t1: "
+            "No such image: fresh-user/ns/repo:t1",
+            "image 'fresh-user/ns/repo:t1' not found",
+        ),
+        (
+            "no such image: nosuch: No such image: nosuch:latest",
+            "image 'nosuch:latest' not found",
+        ),
+        (
+            "No such image: fresh-user/ns/repo:t1",
+            "image 'fresh-user/ns/repo:t1' not found",
+        ),
+        ("No such image: nosuch:latest", "image 'nosuch:latest' not found"),
+        ("No such container: web", "container 'web' not found"),
+        ("No such exec instance: 3f2a", "exec instance '3f2a' not found"),
+        ("network nosuch not found", "not found"),
+        ("get nosuch: no such volume", "not found"),
+    ],
+)
+def test_not_found_summary_names_object(message: str, summary: str) -> None:
+    body = json.dumps({"message": message}).encode()
+    error = error_for_response(make_response(404, body, "application/json"))
+    assert str(error) == (
+        f"{summary} (404) on GET /v1.47/containers/web/json: {message}"
+    )
 
 
 def test_conflict_message_from_text_body() -> None:

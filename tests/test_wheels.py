@@ -451,7 +451,7 @@ def test_readme_shows_install_and_use(version_dirs: list[Path]) -> None:
         package = "v1_" + folder.name.rsplit("-", 1)[1]
         readme = (folder / "README.md").read_text()
         assert f"pip install {folder.name}\n" in readme, folder.name
-        assert f"pip install --find-links dist {folder.name}\n" in readme
+        assert f"pip install --no-index --find-links dist {folder.name}\n" in readme
         assert f"from docker_engine.{package} import Client\n" in readme
 
 

@@ -45,7 +45,14 @@
 #   DOCKER_HOST            when set, `start` starts nothing. It checks that
 #                          engine and writes engines.env with all three
 #                          names pointing at DOCKER_HOST, so the tests run
-#                          against that one engine only.
+#                          against that one engine only. ENGINES_DIR still
+#                          sets where engines.env goes.
+#
+# engines.env contains ENGINES_MODE (local or docker-host) and, for each
+# engine key, ENGINE_<key>_NAME, _SOCK, _VERSION (the Docker release),
+# _API and _MIN_API (ApiVersion and MinAPIVersion from GET /version). In
+# docker-host mode the last three are those of DOCKER_HOST, or "unknown"
+# when curl cannot reach it.
 #
 # How each engine runs (checked on Debian bookworm, kernel 6.18, cgroup v1):
 # - dockerd runs as root with --storage-driver vfs, --iptables=false,
@@ -575,11 +582,14 @@ write_env_file() {
 
 start_docker_host_mode() {
     log "DOCKER_HOST is set: starting nothing; all engines in $ENV_FILE point at $DOCKER_HOST"
-    local version="unknown" api_version="unknown"
+    local version="unknown" api_version="unknown" min_api_version="unknown" response
     if curl_target "$DOCKER_HOST" >/dev/null; then
         api "$DOCKER_HOST" GET /_ping >/dev/null || die "GET /_ping on DOCKER_HOST=$DOCKER_HOST failed"
-        version="$(api "$DOCKER_HOST" GET /version | json_field Version)"
-        api_version="$(api "$DOCKER_HOST" GET /version | json_field ApiVersion)"
+        response="$(api "$DOCKER_HOST" GET /version)" || die "GET /version on DOCKER_HOST=$DOCKER_HOST failed"
+        version="$(json_field Version <<<"$response")"
+        api_version="$(json_field ApiVersion <<<"$response")"
+        min_api_version="$(json_field MinAPIVersion <<<"$response")"
+        log "DOCKER_HOST runs Docker $version with API $min_api_version to $api_version"
         import_test_image "$DOCKER_HOST" "DOCKER_HOST"
     else
         log "warning: cannot reach DOCKER_HOST=$DOCKER_HOST with curl (only unix:// and tcp:// without TLS); not checked"
@@ -592,6 +602,7 @@ start_docker_host_mode() {
             "ENGINE_${key}_SOCK=$DOCKER_HOST"
             "ENGINE_${key}_VERSION=$version"
             "ENGINE_${key}_API=$api_version"
+            "ENGINE_${key}_MIN_API=$min_api_version"
         )
     done
     mkdir -p "$ENGINES_DIR"
@@ -626,13 +637,15 @@ cmd_start() {
         die "engines ${failed[*]} failed to start; see the log lines above, then run scripts/engines.sh stop"
     fi
 
-    local lines=("# Written by scripts/engines.sh start." "ENGINES_MODE=local") key socket version api_version
+    local lines=("# Written by scripts/engines.sh start." "ENGINES_MODE=local") key socket response version api_version min_api_version
     for name in "${ENGINE_NAMES[@]}"; do
         key="${ENGINE_KEY[$name]}"
         socket="$(engine_socket "$name")"
         import_test_image "unix://$socket" "$name"
-        version="$(engine_version_field "$name" Version)"
-        api_version="$(engine_version_field "$name" ApiVersion)"
+        response="$(api "unix://$socket" GET /version)" || die "$name: GET /version failed"
+        version="$(json_field Version <<<"$response")"
+        api_version="$(json_field ApiVersion <<<"$response")"
+        min_api_version="$(json_field MinAPIVersion <<<"$response")"
         if [[ $api_version != "${ENGINE_API[$name]}" ]]; then
             log "warning: $name: engine $version has API $api_version, expected ${ENGINE_API[$name]}"
         fi
@@ -641,6 +654,7 @@ cmd_start() {
             "ENGINE_${key}_SOCK=unix://$socket"
             "ENGINE_${key}_VERSION=$version"
             "ENGINE_${key}_API=$api_version"
+            "ENGINE_${key}_MIN_API=$min_api_version"
         )
     done
     write_env_file "${lines[@]}"

@@ -91,22 +91,56 @@ def encode_filters(filters: Mapping[str, FilterValue | None] | None) -> str | No
     1.24 accept: ``{"dangling": True, "label": ["a=b"]}`` encodes as
     ``{"dangling":["true"],"label":["a=b"]}``. ``None`` values are dropped.
     ``None`` or an empty mapping returns ``None`` so the parameter is left out.
+    Raises `TypeError` when ``filters`` is not a mapping, such as the text
+    ``"status=running"``, or when a value is not a str, bool, int or an
+    iterable of them (a list, tuple or set, but not bytes or a mapping).
     """
-    if not filters:
+    if filters is None:
         return None
+    if not isinstance(filters, Mapping):
+        raise TypeError(
+            f"invalid filters {filters!r}: expected a mapping of str to str, "
+            "bool or list of str, such as {'status': 'running'} or "
+            "{'label': ['a=b', 'c']}"
+        )
     encoded: dict[str, list[str]] = {}
     for key, value in filters.items():
+        if not isinstance(key, str):
+            raise TypeError(
+                f"invalid filters key {key!r}: expected a str such as 'status'"
+            )
         if value is None:
             continue
-        if isinstance(value, bool):
-            encoded[key] = ["true" if value else "false"]
-        elif isinstance(value, (str, int)):
-            encoded[key] = [str(value)]
+        if isinstance(value, (str, int, enum.Enum)):
+            encoded[key] = [_filter_text(key, value)]
+        elif isinstance(value, Iterable) and not isinstance(
+            value, (bytes, bytearray, memoryview, Mapping)
+        ):
+            encoded[key] = [_filter_text(key, item) for item in value]
         else:
-            encoded[key] = [str(item) for item in value]
+            raise TypeError(
+                f"invalid filters[{key!r}] value {value!r}: expected a str, "
+                f"bool, int or list of str, not {type(value).__name__}"
+            )
     if not encoded:
         return None
     return json.dumps(encoded, separators=(",", ":"))
+
+
+def _filter_text(key: str, value: object) -> str:
+    """Convert one filter value to the text the daemon compares."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    raise TypeError(
+        f"invalid filters[{key!r}] item {value!r}: expected a str, bool or int, "
+        f"not {type(value).__name__}"
+    )
 
 
 def _json_default(value: object) -> Any:

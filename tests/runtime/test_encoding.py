@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+from typing import Any
 
 import pytest
 from docker_engine._encoding import (
@@ -98,6 +99,63 @@ def test_filters_empty_gives_none() -> None:
     assert encode_filters(None) is None
     assert encode_filters({}) is None
     assert encode_filters({"label": None}) is None
+
+
+@pytest.mark.parametrize("filters", ["status=running", "", b"status=running", ["a"]])
+def test_filters_not_a_mapping_rejected(filters: Any) -> None:
+    with pytest.raises(TypeError) as caught:
+        encode_filters(filters)
+    message = str(caught.value)
+    assert message.startswith(f"invalid filters {filters!r}: ")
+    assert "expected a mapping of str to str, bool or list of str" in message
+    assert "{'status': 'running'}" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name"),
+    [
+        (1.5, "float"),
+        (b"running", "bytes"),
+        ({"a=b": True}, "dict"),
+        (object(), "object"),
+    ],
+)
+def test_filters_value_of_wrong_type_rejected(value: Any, type_name: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        encode_filters({"status": value})
+    message = str(caught.value)
+    assert message.startswith(f"invalid filters['status'] value {value!r}: ")
+    assert message.endswith(
+        f"expected a str, bool, int or list of str, not {type_name}"
+    )
+
+
+def test_filters_list_item_of_wrong_type_rejected() -> None:
+    with pytest.raises(TypeError) as caught:
+        encode_filters({"label": ["a=b", None]})  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "invalid filters['label'] item None: expected a str, bool or int, not NoneType"
+    )
+
+
+def test_filters_key_must_be_str() -> None:
+    with pytest.raises(TypeError, match="invalid filters key 1: expected a str"):
+        encode_filters({1: "x"})  # type: ignore[dict-item]
+
+
+def test_filters_accept_tuples_sets_and_enums() -> None:
+    filters: dict[str, Any] = {
+        "label": ("a=b",),
+        "name": frozenset({"web"}),
+        "health": Color.RED,
+    }
+    encoded = encode_filters(filters)
+    assert encoded is not None
+    assert json.loads(encoded) == {
+        "label": ["a=b"],
+        "name": ["web"],
+        "health": ["red"],
+    }
 
 
 def test_json_param_is_compact() -> None:

@@ -27,6 +27,8 @@ def _extend_path(path: list[str], name: str) -> list[str]:
 
 __path__ = _extend_path(__path__, __name__)
 
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
 from ._api import ApiClient  # noqa: E402
 from ._config import HostConfig, TLSConfig, parse_host  # noqa: E402
 from ._errors import (  # noqa: E402
@@ -51,6 +53,31 @@ from ._negotiation import installed_versions  # noqa: E402
 from ._shim import Client, connect  # noqa: E402
 from ._transport import Headers, Response, StreamingResponse, Transport  # noqa: E402
 
+if TYPE_CHECKING:
+    from ._archive import PathStat, decode_path_stat, pack_build_context
+
+# Names of ``_archive``, which imports tarfile and adds several milliseconds
+# to the package import (python -X importtime), so it is loaded on first
+# access instead of with the package. Type checkers see
+# the imports above instead of __getattr__, so they still report misspelled
+# attributes of the package.
+_ARCHIVE_NAMES = frozenset({"PathStat", "decode_path_stat", "pack_build_context"})
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in _ARCHIVE_NAMES:
+            from . import _archive
+
+            value = getattr(_archive, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _ARCHIVE_NAMES)
+
+
 __all__ = [
     "APIError",
     "ApiClient",
@@ -66,6 +93,7 @@ __all__ = [
     "MissingVersionPackageError",
     "Model",
     "NotFoundError",
+    "PathStat",
     "RedirectError",
     "Response",
     "STATUS_ERRORS",
@@ -79,6 +107,8 @@ __all__ = [
     "Unset",
     "VersionError",
     "connect",
+    "decode_path_stat",
     "installed_versions",
+    "pack_build_context",
     "parse_host",
 ]

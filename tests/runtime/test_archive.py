@@ -7,6 +7,8 @@ import io
 import json
 import os
 import socket
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -392,3 +394,40 @@ def test_context_directory_exclusion_prunes_walk(
     monkeypatch.setattr(os, "scandir", recording_scandir)
     assert archive_names(tmp_path) == [".dockerignore", "Dockerfile"]
     assert scanned == ["."]
+
+
+# Public names
+
+
+def test_package_exports_archive_helpers() -> None:
+    import docker_engine
+
+    assert docker_engine.pack_build_context is pack_build_context
+    assert docker_engine.decode_path_stat is decode_path_stat
+    assert docker_engine.PathStat is PathStat
+    for name in ("PathStat", "decode_path_stat", "pack_build_context"):
+        assert name in docker_engine.__all__
+        assert name in dir(docker_engine)
+
+
+def test_package_import_defers_archive_module() -> None:
+    runtime = Path(__file__).resolve().parents[2] / "runtime"
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(runtime)!r})\n"
+        "import docker_engine\n"
+        "assert 'docker_engine._archive' not in sys.modules, 'loaded early'\n"
+        "from docker_engine import pack_build_context\n"
+        "assert 'docker_engine._archive' in sys.modules, 'not loaded'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_package_unknown_attribute_raises() -> None:
+    import docker_engine
+
+    with pytest.raises(AttributeError, match="has no attribute 'pack_context'"):
+        getattr(docker_engine, "pack_context")  # noqa: B009

@@ -205,6 +205,89 @@ class _Connection:
             pass
 
 
+class ChunkedDecoder:
+    """Sans-I/O decoder of an HTTP/1.1 chunked body: `feed` bytes, get the data.
+
+    The daemon flushes every log line and JSON message as a chunk of its own,
+    so a 50 MB log stream arrives in about a million chunks. h11 returns one
+    event per chunk; this decoder returns the data of all the chunks in one
+    ``recv`` as a single bytes object, which is what streaming needs.
+    """
+
+    __slots__ = ("_buffer", "_remaining", "_state")
+
+    _SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
+    _MAX_LINE = 4096
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._remaining = 0
+        self._state = self._SIZE
+
+    @property
+    def done(self) -> bool:
+        """True once the last chunk and the trailer were read."""
+        return self._state == self._DONE
+
+    @property
+    def leftover(self) -> int:
+        """Bytes received after the end of the body (0 from a well-behaved server)."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> bytes:
+        """Decode ``data``; return the body bytes it completes (may be empty).
+
+        Raises `ValueError` for a malformed size line or chunk end.
+        """
+        buffer = self._buffer
+        buffer += data
+        pieces: list[bytes] = []
+        position = self._decode(buffer, pieces)
+        del buffer[:position]
+        return b"".join(pieces)
+
+    def _decode(self, buffer: bytearray, pieces: list[bytes]) -> int:
+        position, end = 0, len(buffer)
+        state = self._state
+        while state != self._DONE:
+            if state == self._DATA:
+                take = min(self._remaining, end - position)
+                if take == 0:
+                    break
+                pieces.append(bytes(buffer[position : position + take]))
+                position += take
+                self._remaining -= take
+                if self._remaining:
+                    break
+                state = self._DATA_END
+            elif state == self._DATA_END:
+                if end - position < 2:
+                    break
+                if buffer[position : position + 2] != b"\r\n":
+                    raise ValueError("chunk data is not followed by CRLF")
+                position += 2
+                state = self._SIZE
+            else:
+                line_end = buffer.find(b"\r\n", position)
+                if line_end < 0:
+                    if end - position > self._MAX_LINE:
+                        raise ValueError("chunk size line is too long")
+                    break
+                line = bytes(buffer[position:line_end])
+                position = line_end + 2
+                if state == self._TRAILER:
+                    state = self._DONE if not line else self._TRAILER
+                    continue
+                size = int(line.split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    state = self._TRAILER
+                else:
+                    self._remaining = size
+                    state = self._DATA
+        self._state = state
+        return position
+
+
 class StreamingResponse:
     """A response whose body is read as it arrives.
 
@@ -258,6 +341,9 @@ class StreamingResponse:
         conn = self._conn
         if conn is None:
             return
+        if self._is_chunked():
+            yield from self._iter_chunked(conn)
+            return
         connection = conn.h11
         sock = conn.sock
         try:
@@ -296,6 +382,57 @@ class StreamingResponse:
                 f"the response of {self.method} {redact_target(self.path)}: {error}",
             ) from error
         self.close()
+
+    def _is_chunked(self) -> bool:
+        if self.method == "HEAD" or self.status in (204, 304) or self.status < 200:
+            return False
+        encoding = self.headers.get("transfer-encoding", "")
+        return encoding.lower().rstrip().endswith("chunked")
+
+    def _iter_chunked(self, conn: _Connection) -> Iterator[bytes]:
+        """Yield the data of a chunked body, one piece per ``recv``.
+
+        The body is decoded here instead of by h11. A connection read to the
+        end goes back to the pool with a fresh h11 state.
+        """
+        decoder = ChunkedDecoder()
+        buffered, _ = conn.h11.trailing_data
+        try:
+            piece = decoder.feed(bytes(buffered))
+            if piece:
+                yield piece
+            while not decoder.done:
+                data = conn.sock.recv(_RECV_SIZE)
+                if not data:
+                    raise ConnectionError("the daemon closed the connection mid-body")
+                piece = decoder.feed(data)
+                if piece:
+                    yield piece
+        except TimeoutError as error:
+            self._discard()
+            raise DockerTimeoutError(
+                "read",
+                conn.timeout,
+                self._transport.address,
+                self.method,
+                redact_target(self.path),
+            ) from error
+        except (OSError, ValueError) as error:
+            self._discard()
+            raise DockerConnectionError(
+                self._transport.address,
+                f"connection to {self._transport.address} broke while reading "
+                f"the response of {self.method} {redact_target(self.path)}: {error}",
+            ) from error
+        self._conn = None
+        reusable = decoder.leftover == 0 and "close" not in (
+            self.headers.get("connection", "").lower()
+        )
+        if reusable:
+            conn.h11 = h11.Connection(h11.CLIENT)
+            self._transport._keep_idle(conn)
+        else:
+            conn.close()
 
     def read(self) -> bytes:
         """Read the rest of the body and release the connection."""
@@ -583,6 +720,14 @@ class Transport:
             if self._idle:
                 return self._idle.pop(), True
         return self._connect(), False
+
+    def _keep_idle(self, conn: _Connection) -> None:
+        """Pool a connection whose h11 state was reset after a finished exchange."""
+        with self._lock:
+            if not self._closed and len(self._idle) < self.max_idle_connections:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     def _release(self, conn: _Connection) -> None:
         connection = conn.h11

@@ -11,11 +11,19 @@ import functools
 import importlib
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from docker_engine import NotFoundError
-from engines import env_file_path, load_engines, request_json
+from engines import (
+    EngineInfo,
+    env_file_path,
+    load_engine_infos,
+    load_engines,
+    request_json,
+    version_key,
+)
 
 # Engine names in the order used to spread API versions over them.
 ENGINE_ORDER = ("20.10", "26.1", "28.5")
@@ -27,12 +35,6 @@ GENERATED_VERSIONS = tuple(f"1.{minor}" for minor in range(24, 48))
 NAME_PREFIX = "dengine-test"
 
 
-def version_key(version: str) -> tuple[int, int]:
-    """Sort key of a ``1.NN`` version string."""
-    major, _, minor = version.partition(".")
-    return int(major), int(minor)
-
-
 @functools.cache
 def engine_api_version(address: str) -> str:
     """Return the newest API version that the engine at ``address`` serves."""
@@ -40,17 +42,64 @@ def engine_api_version(address: str) -> str:
     return version
 
 
-def engines_serving(engines: dict[str, str], version: str) -> list[str]:
-    """List the engine names, in `ENGINE_ORDER`, whose API range includes ``version``.
+@functools.cache
+def cached_engine_infos(path: Path) -> dict[str, EngineInfo]:
+    """Return `load_engine_infos` of ``path``, read once per test session."""
+    return load_engine_infos(path)
 
-    All three engines accept API 1.24 (20.10 down to 1.12), so only the
-    upper end of the range is checked.
+
+def engine_info(name: str) -> EngineInfo:
+    """Return the `EngineInfo` of engine ``name``.
+
+    Skips the test when engines.env does not exist or does not list ``name``.
     """
+    path = env_file_path()
+    try:
+        infos = cached_engine_infos(path)
+    except FileNotFoundError:
+        pytest.skip(f"{path} not found: run scripts/engines.sh start")
+    if name not in infos:
+        pytest.skip(f"engine {name} missing in {path}")
+    return infos[name]
+
+
+def engine_serves(name: str, version: str) -> bool:
+    """Return True when engine ``name`` serves API ``version``.
+
+    In docker-host mode every name is the DOCKER_HOST engine, so this checks
+    that engine's range.
+    """
+    return engine_info(name).serves(version)
+
+
+def skip_unless_serves(name: str, version: str) -> None:
+    """Skip the test unless engine ``name`` serves API ``version``."""
+    info = engine_info(name)
+    if not info.serves(version):
+        pytest.skip(f"{info.describe()} does not serve API {version}")
+
+
+def skip_unless_release(name: str) -> None:
+    """Skip the test in docker-host mode unless DOCKER_HOST runs Docker ``name``.
+
+    For tests whose expectations hold for one Docker release only. Local
+    engines are never skipped, so that a local engine of the wrong release
+    fails the tests instead.
+    """
+    info = engine_info(name)
+    if info.docker_host_mode and not info.is_release(name):
+        pytest.skip(
+            f"this case expects Docker {name}, but engines.env points "
+            f"engine {name} at {info.describe()}"
+        )
+
+
+def engines_serving(engines: dict[str, str], version: str) -> list[str]:
+    """List the engine names, in `ENGINE_ORDER`, that serve API ``version``."""
     return [
         name
         for name in ENGINE_ORDER
-        if name in engines
-        and version_key(engine_api_version(engines[name])) >= version_key(version)
+        if name in engines and engine_serves(name, version)
     ]
 
 
@@ -63,7 +112,11 @@ def engine_for_version(engines: dict[str, str], version: str) -> str:
     """
     serving = engines_serving(engines, version)
     if not serving:
-        pytest.skip(f"no engine in {env_file_path()} serves API {version}")
+        # In docker-host mode every name describes the same engine, once.
+        described = dict.fromkeys(
+            engine_info(name).describe() for name in ENGINE_ORDER if name in engines
+        )
+        pytest.skip(f"API {version} is outside the range of {', '.join(described)}")
     return serving[version_key(version)[1] % len(serving)]
 
 

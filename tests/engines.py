@@ -3,9 +3,9 @@ raw HTTP requests to them.
 
 Standard library only, so that tests can check an engine without the
 runtime under test. `scripts/engines.sh start` writes engines.env with
-`ENGINE_<key>_NAME`, `_SOCK`, `_VERSION` and `_API` lines for the engines
-20.10, 26.1 and 28.5, and `ENGINES_MODE=docker-host` when every name points
-at the caller's DOCKER_HOST.
+`ENGINE_<key>_NAME`, `_SOCK`, `_VERSION`, `_API` and `_MIN_API` lines for
+the engines 20.10, 26.1 and 28.5, and `ENGINES_MODE=docker-host` when every
+name points at the caller's DOCKER_HOST.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,95 @@ def load_engines(path: Path | None = None) -> dict[str, str]:
 def is_docker_host_mode(path: Path | None = None) -> bool:
     """Return True when engines.env points every engine at DOCKER_HOST."""
     return read_env_file(path).get("ENGINES_MODE") == "docker-host"
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """Sort key of a ``1.NN`` API version string."""
+    major, _, minor = version.partition(".")
+    return int(major), int(minor)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """One engine of engines.env with its Docker version and API range."""
+
+    name: str
+    address: str
+    docker_version: str
+    api_version: str
+    min_api_version: str
+    docker_host_mode: bool
+
+    def serves(self, version: str) -> bool:
+        """Return True when ``version`` is within the engine's API range."""
+        key = version_key(version)
+        low = version_key(self.min_api_version)
+        high = version_key(self.api_version)
+        return low <= key <= high
+
+    def is_release(self, release: str) -> bool:
+        """Return True when the engine runs Docker ``release``, such as ``20.10``."""
+        return self.docker_version.startswith(f"{release}.")
+
+    def describe(self) -> str:
+        """Describe the engine and its API range for skip reasons.
+
+        For example "engine 20.10 (Docker 20.10.24+dfsg1, API 1.12 to 1.41)",
+        or "DOCKER_HOST unix:///run/docker.sock (...)" in docker-host mode.
+        """
+        details = (
+            f"Docker {self.docker_version}, "
+            f"API {self.min_api_version} to {self.api_version}"
+        )
+        if self.docker_host_mode:
+            return f"DOCKER_HOST {self.address} ({details})"
+        return f"engine {self.name} ({details})"
+
+
+def engine_key_prefix(values: dict[str, str], name: str) -> str:
+    """Return the ``ENGINE_<key>`` prefix of the engine called ``name``."""
+    for key, value in values.items():
+        if key.startswith("ENGINE_") and key.endswith("_NAME") and value == name:
+            return key[: -len("_NAME")]
+    raise KeyError(f"no ENGINE_<key>_NAME line names engine {name}")
+
+
+def load_engine_infos(path: Path | None = None) -> dict[str, EngineInfo]:
+    """Return an `EngineInfo` for each engine name in engines.env.
+
+    The versions come from the `_VERSION`, `_API` and `_MIN_API` lines. When
+    one is missing or "unknown" (an engines.env written before `_MIN_API`
+    existed, or a DOCKER_HOST that curl cannot reach), they come from
+    GET /version instead. Raises FileNotFoundError when engines.env does not
+    exist.
+    """
+    values = read_env_file(path)
+    docker_host_mode = values.get("ENGINES_MODE") == "docker-host"
+    infos = {}
+    for name, address in load_engines(path).items():
+        prefix = engine_key_prefix(values, name)
+        recorded = (
+            values.get(f"{prefix}_VERSION", "unknown"),
+            values.get(f"{prefix}_API", "unknown"),
+            values.get(f"{prefix}_MIN_API", "unknown"),
+        )
+        if "unknown" in recorded:
+            version = request_json(address, "GET", "/version")
+            recorded = (
+                version["Version"],
+                version["ApiVersion"],
+                version["MinAPIVersion"],
+            )
+        docker_version, api_version, min_api_version = recorded
+        infos[name] = EngineInfo(
+            name,
+            address,
+            docker_version,
+            api_version,
+            min_api_version,
+            docker_host_mode,
+        )
+    return infos
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):

@@ -1,16 +1,19 @@
 """Check that the engines of `scripts/engines.sh start` respond to /_ping,
-report the expected API versions and have the test image. Skipped when
-engines.env does not exist."""
+report the expected API versions and have the test image, and that
+engines.env records their versions. Skipped when engines.env does not
+exist."""
 
 from __future__ import annotations
 
 import pytest
+from conftest_engines import skip_unless_release
 from engines import (
     EXPECTED_API_VERSIONS,
     TEST_IMAGE,
+    engine_key_prefix,
     env_file_path,
     is_docker_host_mode,
-    load_engines,
+    read_env_file,
     request,
     request_json,
 )
@@ -18,14 +21,6 @@ from engines import (
 pytestmark = pytest.mark.engine
 
 ENGINE_NAMES = sorted(EXPECTED_API_VERSIONS)
-
-
-@pytest.fixture(scope="module")
-def engines() -> dict[str, str]:
-    try:
-        return load_engines()
-    except FileNotFoundError:
-        pytest.skip(f"{env_file_path()} not found: run scripts/engines.sh start")
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +37,21 @@ def test_engine_ping(engines: dict[str, str], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)
-def test_engine_api_version(
-    engines: dict[str, str], docker_host_mode: bool, name: str
-) -> None:
-    if docker_host_mode:
-        pytest.skip("engines.env points every engine at DOCKER_HOST")
+def test_engine_api_version(engines: dict[str, str], name: str) -> None:
+    skip_unless_release(name)
     version = request_json(engines[name], "GET", "/version")
     assert version["ApiVersion"] == EXPECTED_API_VERSIONS[name]
     assert version["Version"].startswith(f"{name}.")
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_env_file_records_versions(engines: dict[str, str], name: str) -> None:
+    values = read_env_file()
+    prefix = engine_key_prefix(values, name)
+    version = request_json(engines[name], "GET", "/version")
+    assert values.get(f"{prefix}_VERSION") == version["Version"]
+    assert values.get(f"{prefix}_API") == version["ApiVersion"]
+    assert values.get(f"{prefix}_MIN_API") == version["MinAPIVersion"]
 
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)

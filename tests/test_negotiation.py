@@ -5,7 +5,8 @@ The shim should pick the newest generated version each engine serves
 package, honour pinned versions, and prefix every request after the probe
 with ``/vX.Y``. A logging proxy on a unix socket of this test sits between
 the client and the engine and records the request lines that really go over
-the wire. Skipped when engines.env does not exist.
+the wire. Skipped when engines.env does not exist. In docker-host mode only
+the cases of the DOCKER_HOST engine's Docker release run.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ from pathlib import Path
 
 import docker_engine
 import pytest
-from conftest_engines import ENGINE_ORDER, engine_api_version, newest_version_for
+from conftest_engines import (
+    ENGINE_ORDER,
+    engine_api_version,
+    newest_version_for,
+    skip_unless_release,
+)
 from docker_engine import BadRequestError, MissingVersionPackageError, VersionError
-from engines import REPO_DIR, is_docker_host_mode
+from engines import REPO_DIR
 
 pytestmark = pytest.mark.engine
+
+# The version the shim negotiates with every package installed, by Docker
+# release: the release's API version, capped at the newest generated 1.47.
+NEGOTIATED_BY_RELEASE = {"20.10": "1.41", "26.1": "1.45", "28.5": "1.47"}
 
 # A request line as the client sends it, for example b"GET /v1.47/info HTTP/1.1".
 REQUEST_LINE = re.compile(rb"(GET|HEAD|POST|PUT|DELETE) (/\S*) HTTP/1\.[01]\r\n")
@@ -56,12 +66,9 @@ else:
 
 @pytest.fixture(params=ENGINE_ORDER)
 def engine(request: pytest.FixtureRequest, engines: dict[str, str]) -> str:
-    """Address of one engine, skipped when engines.env points at DOCKER_HOST."""
+    """Address of one engine, skipped unless it runs the release it is named after."""
     name: str = request.param
-    if name not in engines:
-        pytest.skip(f"engine {name} missing in engines.env")
-    if is_docker_host_mode():
-        pytest.skip("engines.env points every engine at DOCKER_HOST")
+    skip_unless_release(name)
     return engines[name]
 
 
@@ -218,6 +225,16 @@ def test_shim_picks_newest(engine: str) -> None:
         client.api.close()
 
 
+@pytest.mark.parametrize("name", ENGINE_ORDER)
+def test_shim_version_per_release(engines: dict[str, str], name: str) -> None:
+    skip_unless_release(name)
+    client = docker_engine.Client(base_url=engines[name])
+    try:
+        assert client.api_version == NEGOTIATED_BY_RELEASE[name]
+    finally:
+        client.api.close()
+
+
 def test_imports_one_version(engine: str) -> None:
     expected = newest_version_for(engine)
     result = run_script(MODULES_SCRIPT, engine, version_paths())
@@ -254,8 +271,7 @@ def test_prefix_on_every_request(proxy: LoggingProxy, engine: str) -> None:
 
 
 def test_pinned_too_new(engines: dict[str, str]) -> None:
-    if "20.10" not in engines or is_docker_host_mode():
-        pytest.skip("needs the 20.10 engine of engines.env")
+    skip_unless_release("20.10")
     client = docker_engine.Client(base_url=engines["20.10"], version="1.47")
     try:
         assert client.api_version == "1.47"
@@ -292,8 +308,7 @@ def test_env_pins_version(engine: str) -> None:
 
 
 def test_no_common_version(engines: dict[str, str]) -> None:
-    if "20.10" not in engines or is_docker_host_mode():
-        pytest.skip("needs the 20.10 engine of engines.env")
+    skip_unless_release("20.10")
     result = run_script(NEGOTIATE_SCRIPT, engines["20.10"], version_paths(["1.47"]))
     message = str(result["message"])
     assert result["error"] == VersionError.__name__

@@ -3,7 +3,9 @@
 Each test runs for API 1.24 and 1.41 on the 20.10 engine, 1.45 on 26.1 and
 1.47 on 28.5, through the generated methods only. Every container
 and image a test creates has a unique name and is removed at teardown.
-Skipped when engines.env does not exist.
+Skipped when engines.env does not exist. In docker-host mode every case
+runs on the DOCKER_HOST engine, and cases whose version is outside its API
+range are skipped.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest_engines import Cleanup, model_class, version_key, version_module
+from conftest_engines import (
+    Cleanup,
+    model_class,
+    skip_unless_serves,
+    version_module,
+)
 from docker_engine import APIError
 from docker_engine._archive import pack_build_context
 from docker_engine._streams import StreamError, StreamType
-from engines import TEST_IMAGE
+from engines import TEST_IMAGE, version_key
 
 pytestmark = pytest.mark.engine
 
@@ -83,8 +90,7 @@ def target(
     cleanup: Cleanup,
 ) -> Iterator[Target]:
     version, engine = request.param
-    if engine not in engines:
-        pytest.skip(f"engine {engine} is not listed in engines.env")
+    skip_unless_serves(engine, version)
     module = version_module(version)
     models = importlib.import_module(f"{module.__name__}.models")
     client = module.Client(engines[engine])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import golden_refresh
 import pytest
+from conftest_engines import skip_unless_release, skip_unless_serves
 
 from generator import load, pipeline, wheels
 from generator.pipeline import GENERATOR_VERSION
@@ -392,6 +393,7 @@ def connect(python: Path, address: str, version: str = "") -> str:
 @pytest.mark.slow
 @pytest.mark.engine
 def test_shim_negotiates_141(venv_v141: Path, engines: dict[str, str]) -> None:
+    skip_unless_release("20.10")
     assert connect(venv_v141, engines["20.10"]) == "1.41"
 
 
@@ -399,6 +401,7 @@ def test_shim_negotiates_141(venv_v141: Path, engines: dict[str, str]) -> None:
 @pytest.mark.engine
 def test_newer_daemon_names_147(venv_v141: Path, engines: dict[str, str]) -> None:
     """A 28.5 daemon (API 1.51) asks for the newest generated package, 1.47."""
+    skip_unless_release("28.5")
     output = connect(venv_v141, engines["28.5"])
     assert output.startswith("missing:")
     assert "pip install docker-engine-v1-47" in output
@@ -408,6 +411,7 @@ def test_newer_daemon_names_147(venv_v141: Path, engines: dict[str, str]) -> Non
 @pytest.mark.slow
 @pytest.mark.engine
 def test_newer_daemon_pinned_141(venv_v141: Path, engines: dict[str, str]) -> None:
+    skip_unless_serves("28.5", "1.41")
     assert connect(venv_v141, engines["28.5"], "1.41") == "1.41"
 
 

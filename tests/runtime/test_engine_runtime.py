@@ -1,33 +1,27 @@
 """Runtime tests against the real engines of `scripts/engines.sh start`.
 
 Skipped when engines.env does not exist. Each engine is used only through
-its own unix socket.
+its own unix socket. Most tests pin API 1.41, so an engine that does not
+serve it is skipped.
 """
 
 from __future__ import annotations
 
 import pytest
+from conftest_engines import ENGINE_ORDER, skip_unless_serves
 from docker_engine import ApiClient, NotFoundError, RedirectError, Transport
 from docker_engine._encoding import quote_path
 from docker_engine._negotiation import VersionNegotiator
-from engines import TEST_IMAGE, env_file_path, load_engines
+from engines import TEST_IMAGE
 
 pytestmark = pytest.mark.engine
 
 
-@pytest.fixture(scope="module")
-def engines() -> dict[str, str]:
-    try:
-        return load_engines()
-    except FileNotFoundError:
-        pytest.skip(f"{env_file_path()} not found: run scripts/engines.sh start")
-
-
-@pytest.fixture(params=["20.10", "26.1", "28.5"])
+@pytest.fixture(params=ENGINE_ORDER)
 def address(request: pytest.FixtureRequest, engines: dict[str, str]) -> str:
-    if request.param not in engines:
-        pytest.skip(f"engine {request.param} is not running")
-    return engines[request.param]
+    name: str = request.param
+    skip_unless_serves(name, "1.41")
+    return engines[name]
 
 
 def test_negotiation_picks_served_version(address: str) -> None:

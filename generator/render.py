@@ -272,6 +272,10 @@ def returns_path_stat(op: m.Operation) -> bool:
     return op.operation_id in tables.PATH_STAT_OPERATIONS
 
 
+def is_blocking(op: m.Operation) -> bool:
+    return op.operation_id in tables.BLOCKING_OPERATIONS
+
+
 _TTY_DOC = (
     "tty: Whether the {subject} has a TTY, which decides whether the output "
     "is multiplexed. When None, the method fetches the {subject}'s "
@@ -328,6 +332,11 @@ def operation_doc(op: m.Operation) -> str:
         parts.append(op.description.strip())
     if op.deprecated:
         parts.append("Deprecated: the daemon may remove this operation.")
+    if is_blocking(op):
+        parts.append(
+            "The call waits for the response without a read timeout, because\n"
+            "the daemon responds only when the work is done."
+        )
     args = []
     if op.body is not None and op.body.required:
         args.append((op.body.python_name, op.body.description.strip() or "Body."))
@@ -392,6 +401,7 @@ def import_order(name: str) -> tuple[int, str, str]:
 _OPTIONAL_IMPORTS = {
     "import builtins\n": "builtins.",
     "import enum\n": "enum.",
+    "import math\n": "math.",
     "import warnings\n": "warnings.",
     "from docker_engine import _encoding as _enc\n": "_enc.",
     "from docker_engine import _models as _rt\n": "_rt.",
@@ -473,6 +483,7 @@ def make_environment() -> jinja2.Environment:
         tty_arguments=tty_arguments,
         upgrade_protocol=upgrade_protocol,
         returns_path_stat=returns_path_stat,
+        is_blocking=is_blocking,
         stream_doc=stream_doc,
         path_expression=path_expression,
         operation_doc=operation_doc,

@@ -56,6 +56,28 @@ TTY_SOURCES: dict[str, tuple[str, str] | str] = {
     "ExecStart": "body",
 }
 
+# Plain requests whose response may take longer than any fixed read timeout,
+# so the generated call waits without one (``timeout=math.inf``) instead of
+# the client's timeout (60 s unless configured). Wait responds when the
+# container exits. Stop and restart respond after up to ``t`` seconds, or
+# the container's StopTimeout, plus the kill. Commit copies the container's
+# changes into a layer, and a prune deletes every unused object in one
+# request. Kill is left out because it has no stop timeout to wait for.
+# Streams already default to no read timeout.
+BLOCKING_OPERATIONS = frozenset(
+    {
+        "ContainerWait",
+        "ContainerStop",
+        "ContainerRestart",
+        "ImageCommit",
+        "ContainerPrune",
+        "ImagePrune",
+        "NetworkPrune",
+        "VolumePrune",
+        "BuildPrune",
+    }
+)
+
 # Upgrade protocols of hijacking operations that do not speak Docker's
 # "tcp" stream. The daemon rejects a session upgrade to any protocol but h2c.
 UPGRADE_PROTOCOLS: dict[str, str] = {"Session": "h2c"}

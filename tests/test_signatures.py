@@ -11,6 +11,7 @@ first appears in the v1.44 spec, and the ``signal`` query parameter of
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import subprocess
 import sys
@@ -71,9 +72,9 @@ def test_method_rejects_newer_parameter() -> None:
 def test_method_sends_own_parameter() -> None:
     recorder = RecordingApi()
     containers_api(containers147, recorder).stop("web", signal="SIGKILL")
-    assert recorder.calls == [
-        ("POST", "/containers/web/stop", {"query": {"signal": "SIGKILL", "t": None}})
-    ]
+    # Stop waits up to t seconds, so the generated call has no read timeout.
+    expected = {"query": {"signal": "SIGKILL", "t": None}, "timeout": math.inf}
+    assert recorder.calls == [("POST", "/containers/web/stop", expected)]
 
 
 SNIPPET = """\

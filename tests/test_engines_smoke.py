@@ -49,9 +49,10 @@ def test_env_file_records_versions(engines: dict[str, str], name: str) -> None:
     values = read_env_file()
     prefix = engine_key_prefix(values, name)
     version = request_json(engines[name], "GET", "/version")
-    assert values.get(f"{prefix}_VERSION") == version["Version"]
-    assert values.get(f"{prefix}_API") == version["ApiVersion"]
-    assert values.get(f"{prefix}_MIN_API") == version["MinAPIVersion"]
+    hint = f"outdated {env_file_path()}: run scripts/engines.sh start"
+    assert values.get(f"{prefix}_VERSION") == version["Version"], hint
+    assert values.get(f"{prefix}_API") == version["ApiVersion"], hint
+    assert values.get(f"{prefix}_MIN_API") == version["MinAPIVersion"], hint
 
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)

@@ -2,7 +2,9 @@
 
 Registered from tests/conftest.py through ``pytest_plugins``. The engines
 are the ones `scripts/engines.sh start` runs; every fixture here skips the
-test when engines.env does not exist.
+test when engines.env does not exist. `skip_unless_serves` and
+`skip_unless_release` skip the cases that the engine behind a name cannot
+run, which matters in docker-host mode, where every name is DOCKER_HOST.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ def engine_for_version(engines: dict[str, str], version: str) -> str:
     """
     serving = engines_serving(engines, version)
     if not serving:
-        # In docker-host mode every name describes the same engine, once.
+        # dict.fromkeys drops repeats, because in docker-host mode all names
+        # are one engine.
         described = dict.fromkeys(
             engine_info(name).describe() for name in ENGINE_ORDER if name in engines
         )

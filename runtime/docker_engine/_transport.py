@@ -46,7 +46,12 @@ from typing import IO, TYPE_CHECKING, Any, TypeAlias
 import h11
 
 from ._config import HostConfig, TLSConfig, parse_host
-from ._errors import DockerConnectionError, DockerTimeoutError, is_error_status
+from ._errors import (
+    DockerConnectionError,
+    DockerEngineError,
+    DockerTimeoutError,
+    is_error_status,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -365,23 +370,23 @@ class StreamingResponse:
                     break
                 else:
                     break
-        except TimeoutError as error:
-            self._discard()
-            raise DockerTimeoutError(
-                "read",
-                conn.timeout,
-                self._transport.address,
-                self.method,
-                redact_target(self.path),
-            ) from error
         except (OSError, h11.RemoteProtocolError) as error:
-            self._discard()
-            raise DockerConnectionError(
-                self._transport.address,
-                f"connection to {self._transport.address} broke while reading "
-                f"the response of {self.method} {redact_target(self.path)}: {error}",
-            ) from error
+            raise self._read_failed(conn, error) from error
         self.close()
+
+    def _read_failed(self, conn: _Connection, error: Exception) -> DockerEngineError:
+        """Close the connection and build the error for a failed body read."""
+        self._discard()
+        target = redact_target(self.path)
+        if isinstance(error, TimeoutError):
+            return DockerTimeoutError(
+                "read", conn.timeout, self._transport.address, self.method, target
+            )
+        return DockerConnectionError(
+            self._transport.address,
+            f"connection to {self._transport.address} broke while reading "
+            f"the response of {self.method} {target}: {error}",
+        )
 
     def _is_chunked(self) -> bool:
         if self.method == "HEAD" or self.status in (204, 304) or self.status < 200:
@@ -408,22 +413,8 @@ class StreamingResponse:
                 piece = decoder.feed(data)
                 if piece:
                     yield piece
-        except TimeoutError as error:
-            self._discard()
-            raise DockerTimeoutError(
-                "read",
-                conn.timeout,
-                self._transport.address,
-                self.method,
-                redact_target(self.path),
-            ) from error
         except (OSError, ValueError) as error:
-            self._discard()
-            raise DockerConnectionError(
-                self._transport.address,
-                f"connection to {self._transport.address} broke while reading "
-                f"the response of {self.method} {redact_target(self.path)}: {error}",
-            ) from error
+            raise self._read_failed(conn, error) from error
         self._conn = None
         reusable = decoder.leftover == 0 and "close" not in (
             self.headers.get("connection", "").lower()

@@ -1,6 +1,7 @@
-"""Command line: ``python -m generator {generate,validate,specs}``.
+"""Command line: ``python -m generator {generate,validate,specs,conformance,wheels}``.
 
-Exit codes: 0 success, 1 problems in the specs or inputs, 2 usage errors.
+Exit codes: 0 success, 1 problems in the specs or inputs, 2 usage errors,
+130 interrupted (Ctrl-C or SIGTERM).
 Progress goes to stderr, one line per version, then a summary with the
 problems grouped by version.
 """

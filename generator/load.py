@@ -4,8 +4,8 @@ Every upstream file is named in ``specs/manifest.yaml`` with its sha256. The
 cache (``.cache/specs`` by default) is filled from ``SPECS_MIRROR`` when it is
 set, otherwise from the pinned raw URL, and every file read from it is checked
 against its sha256 again. Corrections are RFC 6902 JSON Patch documents,
-applied with the ``jsonpatch`` library; each operation carries a one-line
-``reason`` that is stripped before the patch is applied.
+applied with the ``jsonpatch`` library. Each operation carries a one-line
+``reason``, which is stripped before the patch is applied.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     conformance_command = commands.add_parser(
         "conformance",
-        help="compare real engines' answers with each version's corrected schema",
+        help="compare real engines' responses with each version's corrected schema",
     )
     conformance_command.add_argument(
         "--versions", default=f"1.{load.OLDEST}-1.{load.NEWEST}"

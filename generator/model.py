@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 
 class StreamKind(str, enum.Enum):
-    """How an operation's request or response body travels."""
+    """Transfer mode of an operation's body: plain, streamed or hijacked."""
 
     NONE = "none"
     JSON_LINES = "json_lines"

@@ -92,10 +92,10 @@ class Normalizer:
 
     # -- schemas ----------------------------------------------------------
 
-    def claim_name(self, wanted: str) -> str:
-        name, counter = wanted, 2
+    def claim_name(self, preferred: str) -> str:
+        name, counter = preferred, 2
         while name in self.taken:
-            name = f"{wanted}{counter}"
+            name = f"{preferred}{counter}"
             counter += 1
         self.taken.add(name)
         return name
@@ -286,16 +286,17 @@ class Normalizer:
         """Type of an inline request or response schema.
 
         Inline objects take their ``title`` when it is free, otherwise
-        ``<OperationId>Response`` or ``<OperationId>Request``; a taken name
-        gets a number, so names never depend on dict order across runs.
+        ``<OperationId>Response`` or ``<OperationId>Request``. A taken name
+        gets a number, and names are claimed in spec order, so a run with the
+        same spec gives the same names.
         """
         title = schema.get("title")
-        wanted = pascal_case(str(title)) if title else fallback_name
+        preferred = pascal_case(str(title)) if title else fallback_name
         if "$ref" in schema or not (
             "properties" in schema or "allOf" in schema or "enum" in schema
         ):
-            return self.schema_type(schema, pointer, wanted)
-        name = self.claim_name(wanted)
+            return self.schema_type(schema, pointer, preferred)
+        name = self.claim_name(preferred)
         return self.schema_type(schema, pointer, name, owns_name=True)
 
     # -- operations -------------------------------------------------------

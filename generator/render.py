@@ -311,7 +311,7 @@ def stream_doc(doc: str, op: m.Operation) -> str:
 
 
 def path_expression(op: m.Operation) -> str:
-    """The request path as a Python expression with quoted parameters."""
+    """Build the request path as a Python expression with quoted parameters."""
     path = op.path.replace("{", "{{").replace("}", "}}")
     if not op.path_parameters:
         return json.dumps(op.path)

@@ -1,4 +1,4 @@
-"""The runtime copy in generated/docker-engine knows which versions were generated."""
+"""The runtime copy in generated/docker-engine records which versions were generated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Corrections that the GET conformance suite cannot find: bodies and POST answers."""
+"""Corrections that the GET conformance suite cannot find: bodies and POST responses."""
 
 from __future__ import annotations
 

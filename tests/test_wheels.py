@@ -400,7 +400,7 @@ def test_shim_negotiates_141(venv_v141: Path, engines: dict[str, str]) -> None:
 @pytest.mark.slow
 @pytest.mark.engine
 def test_newer_daemon_names_147(venv_v141: Path, engines: dict[str, str]) -> None:
-    """A 28.5 daemon (API 1.51) asks for the newest generated package, 1.47."""
+    """A 28.5 daemon (API 1.51) needs the newest generated package, 1.47."""
     skip_unless_release("28.5")
     output = connect(venv_v141, engines["28.5"])
     assert output.startswith("missing:")

@@ -7,8 +7,9 @@ raise `APIError` itself. A redirect (300 to 399) raises `RedirectError`,
 except 304 (container already started or stopped), which is a success and
 raises nothing. `is_error_status` states that rule.
 
-Messages never contain request headers, so registry credentials sent in
-``X-Registry-Auth`` cannot leak through a traceback.
+Messages are built from the method, the path and the daemon's message, not
+from request headers, so registry credentials sent in ``X-Registry-Auth``
+do not appear in a traceback.
 """
 
 from __future__ import annotations
@@ -386,9 +387,9 @@ class MissingVersionPackageError(VersionError):
 def generated_versions() -> tuple[tuple[str, ...], str]:
     """Versions the generator produced for this runtime, and its distribution name.
 
-    The generator writes them to ``_versions.py`` next to this module; a
-    runtime imported from its source tree has no such file and returns an
-    empty tuple.
+    The generator writes them to ``_versions.py`` next to this module. A
+    runtime imported from its source tree has no such file, so the result
+    is an empty tuple.
     """
     try:
         module = importlib.import_module(f"{__package__}._versions")

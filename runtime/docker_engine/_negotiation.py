@@ -165,10 +165,10 @@ def probe_daemon(transport: Transport) -> DaemonVersions:
 def _require_best_package(daemon: DaemonVersions, installed: list[str]) -> None:
     """Raise when the best generated version for the daemon is not installed.
 
-    With every generated version installed this never raises. With only
-    some installed, silently falling back to an older package would hide
-    the daemon's newer API, so the user gets told which package to add, or
-    to pin the older version explicitly.
+    It does not raise when every generated version is installed, nor in a
+    runtime without ``_versions.py``. Falling back to an older installed
+    package would hide the daemon's newer API, so the error names the package
+    to add and how to pin the older version.
     """
     generated, _ = generated_versions()
     ceiling = version_key(daemon.api_version)

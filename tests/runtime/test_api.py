@@ -259,7 +259,7 @@ def test_error_path_leaves_out_query(daemon: FakeDaemon, api: ApiClient) -> None
 
 
 def add_redirect(daemon: FakeDaemon, method: str, path: str, location: str) -> None:
-    """Answer like the daemon does after cleaning a path: 301 and no body."""
+    """Respond like the daemon after cleaning a path: 301 and no body."""
     daemon.add(method, path, status=301, headers={"Location": location})
 
 
